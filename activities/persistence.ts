@@ -1,0 +1,69 @@
+// The calls table, its audit log and the live-call presence the active-calls endpoint reads.
+import { cache } from '../lib/cache';
+import { db } from '../lib/db';
+import type { CallOutcome, CallStatus, CallType, Language, RejectionReason, TelephonyProvider } from '../workflows/types';
+
+export interface CallRecord {
+  callId: string;
+  callType: CallType;
+  orderId: string;
+  partyId: string;
+  calleePhone: string;
+  language: Language;
+  provider: TelephonyProvider;
+  status: CallStatus;
+  providerCallId?: string;
+  outcome?: CallOutcome;
+  digits: string[];
+  prepTimeMinutes?: number;
+  rejectionReason?: RejectionReason;
+  attempts: number;
+  answeredAt?: string;
+  endedAt?: string;
+}
+
+export interface CallEventEntry {
+  /** Deterministic per workflow run, so a retried or replayed write lands once. */
+  dedupeKey: string;
+  kind: string;
+  data: Record<string, unknown>;
+}
+
+export const PRESENCE_KEY = (callId: string) => `presence:call:${callId}`;
+const PRESENCE_TTL_SECONDS = 2 * 3600;
+
+/** Upserts the call's row, appends its new events, and refreshes its live presence. */
+export async function recordCall(record: CallRecord, events: CallEventEntry[]): Promise<void> {
+  const row = {
+    callType: record.callType,
+    businessKey: record.orderId,
+    partyId: record.partyId,
+    calleePhone: record.calleePhone,
+    language: record.language,
+    provider: record.provider,
+    providerCallId: record.providerCallId ?? null,
+    status: record.status,
+    outcome: record.outcome ?? null,
+    digits: record.digits.length ? record.digits.join(',') : null,
+    prepTimeMinutes: record.prepTimeMinutes ?? null,
+    rejectionReason: record.rejectionReason ?? null,
+    attempts: record.attempts,
+    answeredAt: record.answeredAt ? new Date(record.answeredAt) : null,
+    endedAt: record.endedAt ? new Date(record.endedAt) : null,
+  };
+  await db().$transaction([
+    db().call.upsert({ where: { id: record.callId }, create: { id: record.callId, ...row }, update: row }),
+    db().callEvent.createMany({
+      data: events.map((e) => ({ callId: record.callId, dedupeKey: e.dedupeKey, kind: e.kind, data: e.data as object })),
+      skipDuplicates: true,
+    }),
+  ]);
+
+  const presence = cache();
+  if (record.status === 'COMPLETED') {
+    await presence.del(PRESENCE_KEY(record.callId));
+  } else {
+    const live = { call_id: record.callId, call_type: record.callType, order_id: record.orderId, status: record.status, attempts: record.attempts, provider_call_id: record.providerCallId };
+    await presence.set(PRESENCE_KEY(record.callId), JSON.stringify(live), PRESENCE_TTL_SECONDS);
+  }
+}

@@ -1,0 +1,86 @@
+// Exotel's Calls API (v1): connect a number to our IVR flow, and read a call's status back.
+import { ApplicationFailure } from '@temporalio/common';
+import { loadConfig } from '../../../lib/config';
+import type { PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../types';
+import { exotelWebhookUrl } from './urls';
+
+const ErrorBody = { RestException: { Message: '' } };
+type ExotelError = Partial<typeof ErrorBody>;
+
+export class ExotelClient implements TelephonyClient {
+  private readonly config = loadConfig();
+
+  private get accountUrl(): string {
+    return `${this.config.EXOTEL_API_URL.replace(/\/$/, '')}/v1/Accounts/${encodeURIComponent(this.config.EXOTEL_SID)}`;
+  }
+
+  private get authHeader(): string {
+    const { EXOTEL_API_KEY, EXOTEL_API_TOKEN } = this.config;
+    return 'Basic ' + Buffer.from(`${EXOTEL_API_KEY}:${EXOTEL_API_TOKEN}`).toString('base64');
+  }
+
+  async placeCall(request: PlaceCallRequest): Promise<{ callSid: string }> {
+    const { EXOTEL_SID, EXOTEL_CALLER_ID, EXOTEL_APP_ID } = this.config;
+    if (!EXOTEL_SID || !EXOTEL_CALLER_ID || !EXOTEL_APP_ID) {
+      throw ApplicationFailure.nonRetryable('Exotel is not configured (EXOTEL_SID, EXOTEL_CALLER_ID, EXOTEL_APP_ID)', 'ProviderConfig');
+    }
+    const form = new URLSearchParams({
+      From: request.to, // in connect-to-flow mode, From is the number Exotel dials
+      CallerId: EXOTEL_CALLER_ID,
+      Url: `http://my.exotel.com/${EXOTEL_SID}/exoml/start_voice/${EXOTEL_APP_ID}`,
+      CallType: 'trans',
+      TimeLimit: String(request.timeLimitSeconds),
+      TimeOut: String(request.ringTimeoutSeconds),
+      CustomField: request.callId,
+      StatusCallback: exotelWebhookUrl('status'),
+    });
+    form.append('StatusCallbackEvents[0]', 'answered');
+    form.append('StatusCallbackEvents[1]', 'terminal');
+    form.append('StatusCallbackContentType', 'application/x-www-form-urlencoded');
+
+    const response = await this.send(`${this.accountUrl}/Calls/connect.json`, { method: 'POST', body: form });
+    const body = (await response.json().catch(() => ({}))) as { Call?: { Sid?: string } } & ExotelError;
+    if (!response.ok) throw exotelFailure(response.status, body);
+    const callSid = body.Call?.Sid;
+    if (!callSid) throw ApplicationFailure.retryable('Exotel connect response has no Call.Sid', 'ProviderProtocol');
+    return { callSid };
+  }
+
+  async getCallStatus(callSid: string): Promise<ProviderCallStatus> {
+    const response = await this.send(`${this.accountUrl}/Calls/${encodeURIComponent(callSid)}.json`, { method: 'GET' });
+    const body = (await response.json().catch(() => ({}))) as { Call?: { Status?: string } } & ExotelError;
+    if (!response.ok) throw exotelFailure(response.status, body);
+    return toCallStatus(body.Call?.Status);
+  }
+
+  private async send(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, {
+        ...init,
+        headers: { Authorization: this.authHeader, Accept: 'application/json' },
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (err) {
+      throw ApplicationFailure.retryable(`Exotel unreachable: ${(err as Error).message}`, 'ProviderUnavailable');
+    }
+  }
+}
+
+/** Auth and bad-number errors will not fix themselves; rate limits and 5xx will. */
+function exotelFailure(status: number, body: ExotelError): ApplicationFailure {
+  const message = `Exotel answered ${status}: ${body.RestException?.Message ?? 'no message'}`;
+  if (status === 429) return ApplicationFailure.retryable(message, 'ProviderRateLimited');
+  if (status >= 500) return ApplicationFailure.retryable(message, 'ProviderUnavailable');
+  if (status === 401 || status === 403) return ApplicationFailure.nonRetryable(message, 'ProviderAuth');
+  if (status === 402) return ApplicationFailure.nonRetryable(message, 'ProviderBilling');
+  return ApplicationFailure.nonRetryable(message, 'ProviderRejected'); // 400 invalid number, 404, ...
+}
+
+function toCallStatus(status: string | undefined): ProviderCallStatus {
+  switch (status) {
+    case 'queued': case 'ringing': case 'in-progress': case 'completed': case 'failed': case 'busy': case 'no-answer':
+      return status;
+    default:
+      return 'failed';
+  }
+}

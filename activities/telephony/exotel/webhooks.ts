@@ -1,0 +1,102 @@
+// Exotel's callbacks: the StatusCallback (POST, form), the Passthru applet after a Gather
+// (GET, query) and the Greeting applet's dynamic-text URL (GET/HEAD, text/plain).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { loadConfig } from '../../../lib/config';
+import { HttpError } from '../../../lib/http-error';
+import type { ProviderStatusEvent } from '../../../workflows/messages';
+import type { CallControl } from '../types';
+
+const TERMINAL = ['completed', 'failed', 'busy', 'no-answer'] as const;
+
+const StatusCallback = z.object({
+  CallSid: z.string().min(1).max(64),
+  Status: z.string().max(32).optional(),
+  EventType: z.enum(['answered', 'terminal']).optional(),
+  CustomField: z.string().max(128).optional(),
+  DateUpdated: z.string().optional(),
+  RecordingUrl: z.string().optional(),
+});
+
+const PassthruQuery = z.object({
+  CallSid: z.string().min(1).max(64),
+  // Exotel wraps the keys in double quotes ("1"); no input arrives as "" or nothing.
+  digits: z
+    .string()
+    .max(40)
+    .optional()
+    .transform((d) => (d ?? '').replace(/^"|"$/g, ''))
+    .refine((d) => /^[0-9*#]*$/.test(d), 'digits must be keypad characters')
+    .transform((d) => d.replace(/#$/, '')),
+  CustomField: z.string().max(128).optional(),
+  CurrentTime: z.string().max(40).optional(),
+  CallType: z.string().max(32).optional(),
+});
+
+const PromptQuery = z.object({
+  CallSid: z.string().min(1).max(64),
+  CustomField: z.string().max(128).optional(),
+});
+
+function toStatusEvent(body: z.infer<typeof StatusCallback>): ProviderStatusEvent {
+  if (body.EventType === 'answered') return { callSid: body.CallSid, event: 'answered' };
+  const status = TERMINAL.find((s) => s === body.Status);
+  if (!status) throw new HttpError(400, 'invalid_status', `Status must be one of ${TERMINAL.join(', ')}`);
+  return { callSid: body.CallSid, event: 'terminal', status };
+}
+
+function requireSecret(req: Request, _res: Response, next: NextFunction): void {
+  const expected = Buffer.from(loadConfig().EXOTEL_WEBHOOK_SECRET);
+  const given = Buffer.from(String(req.params.secret ?? ''));
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return next(new HttpError(401, 'unauthorized', 'unknown webhook secret'));
+  }
+  next();
+}
+
+export function exotelWebhooks(control: CallControl): Router {
+  const router = Router({ mergeParams: true });
+  router.use('/:secret', requireSecret);
+  router.use(express.urlencoded({ extended: false, limit: '32kb' }));
+
+  const callIdOf = async (callSid: string, customField?: string) => {
+    const callId = await control.resolveCallId(callSid, customField);
+    if (!callId) throw new HttpError(404, 'unknown_call', `no call for CallSid ${callSid}`);
+    return callId;
+  };
+
+  router.post('/:secret/status', async (req, res) => {
+    const body = StatusCallback.parse(req.body);
+    const event = toStatusEvent(body);
+    const callId = await callIdOf(body.CallSid, body.CustomField);
+    const outcome = await control.reportStatus(callId, event);
+    if (outcome === 'unknown') throw new HttpError(404, 'unknown_call', `no call ${callId}`);
+    res.json({ ok: true, call_id: callId, ignored: outcome === 'finished' || undefined });
+  });
+
+  router.get('/:secret/passthru', async (req, res) => {
+    const query = PassthruQuery.parse(req.query);
+    const callId = await callIdOf(query.CallSid, query.CustomField);
+    // Exotel retries an unanswered callback with the same parameters: the same request id
+    // makes Temporal deliver the update once and hand the retry the first answer.
+    const requestId = createHash('sha1')
+      .update(`${query.CallSid}|${query.digits}|${query.CurrentTime ?? ''}`)
+      .digest('hex');
+    const next = await control.submitDigits(callId, { callSid: query.CallSid, digits: query.digits }, requestId);
+    // The flow branches on our status: 200 loops back to the Greeting for the next prompt,
+    // 302 goes to the closing Greeting and hangs up.
+    res.status(next.hangup ? 302 : 200).json({ call_id: callId, prompt: next.id, hangup: next.hangup });
+  });
+
+  // Exotel also sends HEAD to this URL and expects the same headers; Express answers HEAD with the GET route.
+  router.get('/:secret/prompt', async (req, res) => {
+    const query = PromptQuery.parse(req.query);
+    const callId = await callIdOf(query.CallSid, query.CustomField);
+    const prompt = await control.currentPrompt(callId, query.CallSid);
+    if (!prompt) throw new HttpError(404, 'no_prompt', 'the call has nothing to play');
+    res.type('text/plain').send(prompt.audioUrl ?? prompt.text);
+  });
+
+  return router;
+}

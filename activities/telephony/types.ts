@@ -1,0 +1,38 @@
+// The small interfaces every telephony provider implements. A provider folder holds its
+// REST client (placing calls) and its webhook router (turning callbacks into CallControl calls).
+import type { Router } from 'express';
+import type { DigitsInput, ProviderStatusEvent } from '../../workflows/messages';
+import type { NextPrompt, TerminalStatus } from '../../workflows/types';
+
+export interface PlaceCallRequest {
+  callId: string;
+  to: string;
+  attempt: number;
+  ringTimeoutSeconds: number;
+  timeLimitSeconds: number;
+}
+
+export type ProviderCallStatus = 'queued' | 'ringing' | 'in-progress' | TerminalStatus;
+
+export interface TelephonyClient {
+  /** Returns the provider's id for the new call. Throws ApplicationFailure (retryable or not). */
+  placeCall(request: PlaceCallRequest): Promise<{ callSid: string }>;
+  getCallStatus(callSid: string): Promise<ProviderCallStatus>;
+}
+
+/** What a provider's webhooks may ask of the orchestrator; implemented by the gateway. */
+export interface CallControl {
+  /** Finds our call id from the provider's CallSid and the id we sent along (CustomField). */
+  resolveCallId(callSid: string, hint?: string): Promise<string | undefined>;
+  /** 'finished' when the call already ended: a late duplicate, answered 200 and ignored. */
+  reportStatus(callId: string, event: ProviderStatusEvent): Promise<'accepted' | 'finished' | 'unknown'>;
+  /** Delivers keys and waits for the prompt to play next (one Temporal round trip). */
+  submitDigits(callId: string, input: DigitsInput, requestId: string): Promise<NextPrompt>;
+  currentPrompt(callId: string, callSid: string): Promise<NextPrompt | undefined>;
+}
+
+export interface TelephonyProviderModule {
+  name: string;
+  client(): TelephonyClient;
+  webhooks(control: CallControl): Router;
+}

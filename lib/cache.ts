@@ -1,0 +1,85 @@
+// A small key-value interface over Redis, with an in-process stand-in for `npm start`
+// when REDIS_URL is unset (then the gateway and workers must share one process).
+import Redis from 'ioredis';
+import { loadConfig } from './config';
+
+export interface Cache {
+  getBuffer(key: string): Promise<Buffer | null>;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string | Buffer, ttlSeconds: number): Promise<void>;
+  del(key: string): Promise<void>;
+  incr(key: string): Promise<number>;
+  /** Keys starting with prefix; for small operational sets (live calls), not for hot paths. */
+  keys(prefix: string): Promise<string[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+class RedisCache implements Cache {
+  constructor(private readonly redis: Redis) {}
+  getBuffer(key: string) { return this.redis.getBuffer(key); }
+  get(key: string) { return this.redis.get(key); }
+  async set(key: string, value: string | Buffer, ttlSeconds: number) {
+    await this.redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+  }
+  async del(key: string) { await this.redis.del(key); }
+  incr(key: string) { return this.redis.incr(key); }
+  async keys(prefix: string) {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      found.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  }
+  async ping() { await this.redis.ping(); }
+  async close() { this.redis.disconnect(); }
+}
+
+class MemoryCache implements Cache {
+  private readonly entries = new Map<string, { value: string | Buffer; expiresAt: number }>();
+  private live(key: string) {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt < Date.now()) { this.entries.delete(key); return undefined; }
+    return entry;
+  }
+  async getBuffer(key: string) {
+    const v = this.live(key)?.value;
+    return v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v);
+  }
+  async get(key: string) {
+    const v = this.live(key)?.value;
+    return v === undefined ? null : v.toString();
+  }
+  async set(key: string, value: string | Buffer, ttlSeconds: number) {
+    this.entries.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
+  }
+  async del(key: string) { this.entries.delete(key); }
+  async incr(key: string) {
+    const next = Number((await this.get(key)) ?? 0) + 1;
+    await this.set(key, String(next), 365 * 24 * 3600);
+    return next;
+  }
+  async keys(prefix: string) { return [...this.entries.keys()].filter((k) => k.startsWith(prefix) && this.live(k)); }
+  async ping() {}
+  async close() {}
+}
+
+let shared: Cache | undefined;
+
+export function cache(): Cache {
+  if (!shared) {
+    const { REDIS_URL } = loadConfig();
+    shared = REDIS_URL
+      ? new RedisCache(new Redis(REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false }))
+      : new MemoryCache();
+  }
+  return shared;
+}
+
+export async function closeCache(): Promise<void> {
+  await shared?.close();
+  shared = undefined;
+}

@@ -1,0 +1,86 @@
+// Every setting comes from the environment, validated once at start-up.
+// The README's configuration table lists the same names; keep the two in step.
+import { z } from 'zod';
+
+const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
+const optionalUrl = z
+  .string()
+  .url()
+  .optional()
+  .or(z.literal('').transform(() => undefined));
+
+const EnvSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // Gateway
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PUBLIC_BASE_URL: optionalUrl, // how providers reach the gateway; defaults to http://localhost:PORT
+  NERVE_API_TOKEN: z.string().min(1).default('dev-token'),
+
+  // Temporal
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  CALLS_TASK_QUEUE: z.string().default('calls'),
+  SPEECH_TASK_QUEUE: z.string().default('speech'),
+
+  // Storage
+  DATABASE_URL: z.string().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  REDIS_URL: z.string().optional(),
+
+  // Jupiter
+  JUPITER_URL: z.string().url().default('http://localhost:8090'),
+  JUPITER_TOKEN: z.string().optional(),
+  JUPITER_ORDER_PATH: z.string().default('/api/orders/{order_id}'),
+  JUPITER_TIMEOUT_SECONDS: seconds(10),
+
+  // Exotel
+  EXOTEL_API_URL: z.string().url().default('https://api.exotel.com'),
+  EXOTEL_SID: z.string().default(''),
+  EXOTEL_API_KEY: z.string().default(''),
+  EXOTEL_API_TOKEN: z.string().default(''),
+  EXOTEL_CALLER_ID: z.string().default(''),
+  EXOTEL_APP_ID: z.string().default(''),
+  EXOTEL_WEBHOOK_SECRET: z.string().min(8).default('dev-exotel-webhook-secret'),
+
+  // Speech
+  TTS_URL: optionalUrl, // GPU host with an OpenAI-compatible /v1/audio/speech; offline eSpeak-NG when unset
+  TTS_MODEL: z.string().default('tts-1'),
+  TTS_CACHE_TTL_SECONDS: seconds(7 * 24 * 3600),
+
+  // Call policy defaults (a request may not override them; they are copied into each workflow's input)
+  CALL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  CALL_REDIAL_GAP_SECONDS: seconds(120),
+  CALL_RING_TIMEOUT_SECONDS: seconds(45),
+  CALL_INPUT_TIMEOUT_SECONDS: seconds(30),
+  CALL_MAX_REPROMPTS: z.coerce.number().int().min(0).max(5).default(2),
+  CALL_TIME_LIMIT_SECONDS: seconds(300),
+  RIDER_CALL_BUFFER_MINUTES: z.coerce.number().nonnegative().default(10),
+  DEFAULT_PREP_TIME_MINUTES: z.coerce.number().positive().default(30),
+  REPORT_RETRY_INITIAL_SECONDS: seconds(1),
+  REPORT_RETRY_MAX_SECONDS: seconds(300),
+});
+
+export type Config = z.infer<typeof EnvSchema> & { PUBLIC_BASE_URL: string };
+
+let cached: Config | undefined;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  if (cached && env === process.env) return cached;
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const config = {
+    ...parsed.data,
+    PUBLIC_BASE_URL: (parsed.data.PUBLIC_BASE_URL ?? `http://localhost:${parsed.data.PORT}`).replace(/\/$/, ''),
+  };
+  if (env === process.env) cached = config;
+  return config;
+}
+
+/** Forget the parsed configuration (the dev launcher and tests change env before starting parts). */
+export function resetConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,10 @@
+/** An error the gateway answers with a status code and a JSON body { error, message }. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,19 @@
+// Structured logs; phone numbers, tokens and credentials never reach them.
+import pino from 'pino';
+
+const REDACT_PATHS = [
+  'phone', '*.phone', '*.vendor_phone', '*.rider_phone', '*.calleePhone', '*.to', '*.from',
+  '*.From', '*.To', '*.CallFrom', '*.CallTo', '*.DialWhomNumber',
+  'authorization', '*.authorization', '*.headers.authorization', 'token', '*.token', '*.apiToken', '*.password',
+];
+
+export const logger = pino({
+  level: process.env.LOG_LEVEL ?? 'info',
+  base: { service: process.env.NERVE_SERVICE ?? 'nerve' },
+  redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+});
+
+/** Keeps the last three digits, enough to tell calls apart in a log: +91******210. */
+export function maskPhone(phone: string): string {
+  return phone.length <= 5 ? '***' : phone.slice(0, 3) + '*'.repeat(phone.length - 6) + phone.slice(-3);
+}

@@ -1,0 +1,21 @@
+// The calls task queue: call workflows plus telephony, persistence and Jupiter activities.
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import * as activities from '../activities';
+import { loadConfig } from '../lib/config';
+
+export async function createCallsWorker(connection: NativeConnection): Promise<Worker> {
+  const config = loadConfig();
+  const bundlePath = process.env.WORKFLOW_BUNDLE_PATH; // tests bundle once and share it
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.CALLS_TASK_QUEUE,
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+    activities,
+    // Hundreds of calls mostly wait on timers and signals; give them room in the cache.
+    maxCachedWorkflows: 2000,
+    maxConcurrentWorkflowTaskExecutions: 100,
+    maxConcurrentActivityTaskExecutions: 200,
+    maxConcurrentLocalActivityExecutions: 200,
+  });
+}

@@ -1,0 +1,2 @@
+export { vendorOrderConfirmation } from './vendor-order-confirmation';
+export { riderAssignment } from './rider-assignment';

@@ -1,0 +1,372 @@
+// The machinery every DTMF call shares: prepare prompts, dial with redials, ask questions
+// with reprompts, report once. The call scripts (one file per call type) read as steps on it.
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type * as callActivities from '../activities';
+import type { CallEventEntry } from '../activities/persistence';
+import type * as speechActivities from '../activities/speech/tts';
+import {
+  callStateQuery,
+  CallStatusKey,
+  type DigitsInput,
+  OutcomeKey,
+  providerStatusSignal,
+  type ProviderStatusEvent,
+  ReportStatusKey,
+  submitDigitsUpdate,
+} from './messages';
+import type {
+  CallInput, CallOutcome, CallResult, CallState, CallStatus, CallType, Language,
+  PreparedPrompt, RejectionReason, TerminalStatus,
+} from './types';
+
+export interface IvrCallSpec {
+  callType: CallType;
+  orderId: string;
+  partyId: string;
+  calleePhone: string;
+  language: Language;
+  /** Prompt id → text; every id the script plays must be here. */
+  prompts: Record<string, string>;
+}
+
+export type Answer<T> = { kind: 'answer'; value: T; digits: string } | { kind: 'no-response' } | { kind: 'hung-up' };
+
+export interface Decision {
+  outcome: CallOutcome;
+  prepTimeMinutes?: number;
+  rejectionReason?: RejectionReason;
+}
+
+interface AttemptState {
+  answered: boolean;
+  terminal?: TerminalStatus;
+}
+
+const MAX_TRACKED_CALL_SIDS = 20;
+
+export class IvrCall {
+  readonly callId = workflowInfo().workflowId;
+  readonly state: CallState;
+  private prepared: Record<string, PreparedPrompt> = {};
+  private readonly attempts = new Map<string, AttemptState>();
+  private readonly inbox: DigitsInput[] = [];
+  private promptSeq = 0;
+  private asking = false;
+  private eventSeq = 0;
+  private unsaved: CallEventEntry[] = [];
+  private decision?: Decision;
+
+  private readonly speech;
+  private readonly telephony;
+  private readonly jupiter;
+  private readonly store;
+
+  constructor(
+    private readonly spec: IvrCallSpec,
+    private readonly input: CallInput<unknown>,
+  ) {
+    const { policy } = input;
+    this.speech = proxyActivities<typeof speechActivities>({
+      taskQueue: input.speechTaskQueue,
+      startToCloseTimeout: '60s',
+      scheduleToCloseTimeout: '3m', // no speech worker for that long: fall back to text prompts
+      retry: { maximumAttempts: 5 },
+    });
+    this.telephony = proxyActivities<typeof callActivities>({
+      startToCloseTimeout: '30s',
+      retry: { initialInterval: '2s', maximumAttempts: 5, nonRetryableErrorTypes: ['ProviderConfig'] },
+    });
+    this.jupiter = proxyActivities<typeof callActivities>({
+      startToCloseTimeout: '60s',
+      retry: {
+        initialInterval: policy.reportRetryInitialSeconds * 1000,
+        maximumInterval: policy.reportRetryMaxSeconds * 1000,
+        backoffCoefficient: 2,
+        maximumAttempts: 0, // until Jupiter answers 2xx, or rejects with a 4xx
+      },
+    });
+    this.store = proxyLocalActivities<typeof callActivities>({
+      startToCloseTimeout: '15s',
+      retry: { initialInterval: '1s', maximumInterval: '30s' },
+    });
+    this.state = {
+      callId: this.callId,
+      callType: spec.callType,
+      orderId: spec.orderId,
+      status: 'PREPARING',
+      attempts: 0,
+      digits: [],
+      awaitingInput: false,
+      transitions: [],
+      reportStatus: 'PENDING',
+    };
+    setHandler(callStateQuery, () => this.state);
+    setHandler(providerStatusSignal, (event) => this.onProviderStatus(event));
+    setHandler(submitDigitsUpdate, (input) => this.onDigits(input), { validator: (input) => this.validateDigits(input) });
+  }
+
+  /** Synthesizes every prompt before dialling, so none is generated while the callee waits. */
+  async prepare(): Promise<void> {
+    await this.setStatus('PREPARING', 'synthesizing prompts');
+    try {
+      this.prepared = await this.speech.synthesizePrompts({ language: this.spec.language, texts: this.spec.prompts });
+    } catch (err) {
+      // Exotel can read text itself; a missing speech worker must not stop the call.
+      this.event('tts_unavailable', { error: errorMessage(err) });
+    }
+  }
+
+  /** Dials until someone answers, with a durable gap between attempts. */
+  async dialUntilAnswered(): Promise<'answered' | 'no-answer' | 'failed'> {
+    const { policy } = this.input;
+    for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+      if (attempt > 1) {
+        await this.setStatus('WAITING_REDIAL', `attempt ${attempt} of ${policy.maxAttempts} in ${policy.redialGapSeconds}s`);
+        await sleep(policy.redialGapSeconds * 1000);
+      }
+      this.state.attempts = attempt;
+      this.play('summary'); // ready before the callee picks up and the flow fetches it
+      let callSid: string;
+      try {
+        ({ callSid } = await this.telephony.placeCall(this.input.provider, {
+          callId: this.callId,
+          to: this.spec.calleePhone,
+          attempt,
+          ringTimeoutSeconds: policy.ringTimeoutSeconds,
+          timeLimitSeconds: policy.timeLimitSeconds,
+        }));
+      } catch (err) {
+        this.event('dial_failed', { attempt, error: errorMessage(err) });
+        return 'failed';
+      }
+      this.state.currentCallSid = callSid;
+      this.event('dialed', { attempt, callSid });
+      await this.setStatus('DIALING', `attempt ${attempt}, CallSid ${callSid}`);
+
+      const settled = () => this.attempt(callSid).answered || this.attempt(callSid).terminal !== undefined;
+      if (!(await condition(settled, (policy.ringTimeoutSeconds + 30) * 1000))) await this.reconcile(callSid);
+      const { answered, terminal } = this.attempt(callSid);
+      if (answered || terminal === 'completed') {
+        await this.setStatus('IN_IVR', `answered on attempt ${attempt}`);
+        return 'answered';
+      }
+    }
+    return 'no-answer';
+  }
+
+  /** Plays a question and waits for a valid answer, reprompting on no input or a wrong key. */
+  async ask<T>(question: string, parse: (digits: string) => T | undefined): Promise<Answer<T>> {
+    this.play(question);
+    this.asking = this.state.awaitingInput = true;
+    try {
+      for (let misses = 0; ; ) {
+        const gotInput = await condition(() => this.inbox.length > 0 || this.hungUp(), this.input.policy.inputTimeoutSeconds * 1000);
+        const input = this.inbox.shift();
+        if (!input && this.hungUp()) return { kind: 'hung-up' };
+        const digits = input?.digits ?? '';
+        if (input) this.event('digits', { question, digits, callSid: input.callSid });
+        const value = digits ? parse(digits) : undefined;
+        if (value !== undefined) {
+          this.state.digits.push(digits);
+          return { kind: 'answer', value, digits };
+        }
+        if (!gotInput) this.event('input_timeout', { question });
+        if (++misses > this.input.policy.maxReprompts) return { kind: 'no-response' };
+        this.play(`${question}_retry`);
+      }
+    } finally {
+      this.asking = this.state.awaitingInput = false;
+    }
+  }
+
+  /** Plays the closing prompt; the flow hangs up after it. Also answers any update still waiting. */
+  finish(closingPrompt: string): void {
+    this.play(closingPrompt, true);
+  }
+
+  /** Reports the outcome to Jupiter and updates the order, each exactly once. */
+  async complete(decision: Decision, details: { reportFields: Record<string, unknown>; orderStatus: string }): Promise<CallResult> {
+    this.decision = decision;
+    this.state.outcome = decision.outcome;
+    upsertSearchAttributes([{ key: OutcomeKey, value: decision.outcome }]);
+    this.event('outcome', { ...decision });
+    await this.setStatus('REPORTING', `outcome ${decision.outcome}`);
+
+    const { runId } = workflowInfo();
+    const result: CallResult = {
+      callId: this.callId,
+      outcome: decision.outcome,
+      attempts: this.state.attempts,
+      callSid: this.state.currentCallSid,
+      digits: [...this.state.digits],
+      answeredAt: this.state.answeredAt,
+      prepTimeMinutes: decision.prepTimeMinutes,
+      rejectionReason: decision.rejectionReason,
+      reportStatus: 'PENDING',
+    };
+    result.reportStatus = await this.deliver('result', 'POST', '/api/voice-calls/result', `${this.callId}/${runId}/result`, {
+      call_id: this.callId,
+      call_sid: result.callSid ?? null,
+      call_type: this.spec.callType,
+      status: decision.outcome,
+      order_id: this.spec.orderId,
+      ...details.reportFields,
+      digits: result.digits,
+      prep_time_minutes: decision.prepTimeMinutes ?? null,
+      rejection_reason: decision.rejectionReason ?? null,
+      answered_at: result.answeredAt ?? null,
+      attempts: result.attempts,
+    });
+    this.state.reportStatus = result.reportStatus;
+    upsertSearchAttributes([{ key: ReportStatusKey, value: result.reportStatus }]);
+
+    const orderPath = this.input.jupiterOrderPath.replace('{order_id}', encodeURIComponent(this.spec.orderId));
+    const orderUpdate = await this.deliver('order_update', 'PATCH', orderPath, `${this.callId}/${runId}/order`, {
+      status: details.orderStatus,
+      prep_time_minutes: decision.prepTimeMinutes ?? null,
+      call_id: this.callId,
+    });
+    this.event('order_updated', { status: details.orderStatus, delivery: orderUpdate });
+
+    this.state.result = result;
+    await this.setStatus('COMPLETED', `${decision.outcome}; report ${result.reportStatus}`);
+    await condition(allHandlersFinished);
+    return result;
+  }
+
+  async setStatus(status: CallStatus, details: string): Promise<void> {
+    this.state.status = status;
+    upsertSearchAttributes([{ key: CallStatusKey, value: status }]);
+    setCurrentDetails(`**${status}**: ${details}`);
+    await this.save();
+  }
+
+  private async deliver(kind: 'result' | 'order_update', method: 'POST' | 'PATCH', path: string, idempotencyKey: string, payload: Record<string, unknown>) {
+    try {
+      await this.jupiter.deliverToJupiter({ callId: this.callId, kind, idempotencyKey, method, path, payload });
+      return 'DELIVERED' as const;
+    } catch (err) {
+      // Only a 4xx gets here (everything else is retried): record it for ops, don't fail the call.
+      this.event(`${kind}_rejected`, { error: errorMessage(err) });
+      return 'REJECTED_BY_JUPITER' as const;
+    }
+  }
+
+  private play(promptId: string, hangup = false): void {
+    const prompt = this.prepared[promptId] ?? { id: promptId, text: this.spec.prompts[promptId] };
+    if (prompt.text === undefined) throw ApplicationFailure.nonRetryable(`no prompt ${promptId}`);
+    this.state.prompt = { ...prompt, hangup };
+    this.promptSeq++;
+  }
+
+  private attempt(callSid: string): AttemptState {
+    let attempt = this.attempts.get(callSid);
+    if (!attempt) {
+      attempt = { answered: false };
+      if (this.attempts.size < MAX_TRACKED_CALL_SIDS) this.attempts.set(callSid, attempt);
+    }
+    return attempt;
+  }
+
+  private hungUp(): boolean {
+    return !!this.state.currentCallSid && this.attempt(this.state.currentCallSid).terminal !== undefined;
+  }
+
+  /** Duplicates and anything after the attempt's end change nothing. */
+  private onProviderStatus(event: ProviderStatusEvent): void {
+    const attempt = this.attempt(event.callSid);
+    if (attempt.terminal) return;
+    if (event.event === 'answered') {
+      if (attempt.answered) return;
+      this.markAnswered(attempt);
+    } else {
+      if (!event.status) return;
+      attempt.terminal = event.status;
+    }
+    const transition = { at: new Date().toISOString(), callSid: event.callSid, event: event.event, status: event.status };
+    this.state.transitions.push(transition);
+    this.event('status', { ...transition });
+  }
+
+  private markAnswered(attempt: AttemptState): void {
+    attempt.answered = true;
+    this.state.answeredAt ??= new Date().toISOString();
+  }
+
+  private validateDigits(input: DigitsInput): void {
+    if (input.callSid !== this.state.currentCallSid) throw new Error(`CallSid ${input.callSid} is not this call's current attempt`);
+    if (!this.asking) throw new Error('the call is not waiting for keys');
+    if (!/^[0-9*#]{0,40}$/.test(input.digits)) throw new Error('digits must be keypad characters');
+  }
+
+  private async onDigits(input: DigitsInput) {
+    // Keys prove the callee answered, even if the answered callback is late.
+    const attempt = this.attempt(input.callSid);
+    if (!attempt.answered) this.markAnswered(attempt);
+    const seq = this.promptSeq;
+    this.inbox.push(input);
+    await condition(() => this.promptSeq > seq);
+    return this.state.prompt!;
+  }
+
+  /** No callback within the ring timeout: ask the provider what became of the call. */
+  private async reconcile(callSid: string): Promise<void> {
+    let status: string;
+    try {
+      status = await this.telephony.fetchCallStatus(this.input.provider, callSid);
+    } catch (err) {
+      status = 'no-answer';
+      this.event('reconcile_failed', { callSid, error: errorMessage(err) });
+    }
+    if (status === 'in-progress') this.onProviderStatus({ callSid, event: 'answered' });
+    else if (status === 'completed' || status === 'failed' || status === 'busy') this.onProviderStatus({ callSid, event: 'terminal', status });
+    else this.onProviderStatus({ callSid, event: 'terminal', status: 'no-answer' });
+  }
+
+  private event(kind: string, data: Record<string, unknown>): void {
+    this.unsaved.push({ dedupeKey: `${workflowInfo().runId}:${++this.eventSeq}`, kind, data });
+  }
+
+  private async save(): Promise<void> {
+    const events = this.unsaved;
+    this.unsaved = [];
+    await this.store.recordCall(
+      {
+        callId: this.callId,
+        callType: this.spec.callType,
+        orderId: this.spec.orderId,
+        partyId: this.spec.partyId,
+        calleePhone: this.spec.calleePhone,
+        language: this.spec.language,
+        provider: this.input.provider,
+        status: this.state.status,
+        providerCallId: this.state.currentCallSid,
+        outcome: this.state.outcome,
+        digits: this.state.digits,
+        prepTimeMinutes: this.decision?.prepTimeMinutes,
+        rejectionReason: this.decision?.rejectionReason,
+        attempts: this.state.attempts,
+        answeredAt: this.state.answeredAt,
+        endedAt: this.state.status === 'COMPLETED' ? new Date().toISOString() : undefined,
+      },
+      events,
+    );
+  }
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}

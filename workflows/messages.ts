@@ -1,0 +1,37 @@
+// Messages a call workflow accepts, declared once and imported by the workflows and the gateway.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { CallState, NextPrompt, TerminalStatus } from './types';
+
+/** A provider's status callback: the callee answered, or the call attempt ended. */
+export interface ProviderStatusEvent {
+  callSid: string;
+  event: 'answered' | 'terminal';
+  status?: TerminalStatus;
+}
+export const providerStatusSignal = defineSignal<[ProviderStatusEvent]>('providerStatus');
+
+/** Keys the callee pressed (empty string = no input). Returns the prompt to play next. */
+export interface DigitsInput {
+  callSid: string;
+  digits: string;
+}
+export const submitDigitsUpdate = defineUpdate<NextPrompt, [DigitsInput]>('submitDigits');
+
+export const callStateQuery = defineQuery<CallState>('callState');
+
+// Custom search attributes, registered with the server by scripts/temporal.ts.
+export const OrderIdKey = defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD);
+export const CallTypeKey = defineSearchAttributeKey('CallType', SearchAttributeType.KEYWORD);
+export const CallStatusKey = defineSearchAttributeKey('CallStatus', SearchAttributeType.KEYWORD);
+export const OutcomeKey = defineSearchAttributeKey('Outcome', SearchAttributeType.KEYWORD);
+export const VendorIdKey = defineSearchAttributeKey('VendorId', SearchAttributeType.KEYWORD);
+export const RiderIdKey = defineSearchAttributeKey('RiderId', SearchAttributeType.KEYWORD);
+export const ReportStatusKey = defineSearchAttributeKey('ReportStatus', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTE_KEYS = [OrderIdKey, CallTypeKey, CallStatusKey, OutcomeKey, VendorIdKey, RiderIdKey, ReportStatusKey];
+
+/** Workflow ids derive from the business key, so a repeated request finds the existing call. */
+export function callIdFor(callType: string, orderId: string): string {
+  return `${callType}-${orderId}`;
+}

@@ -1,0 +1,128 @@
+// Plain data shared by workflows, activities and the gateway. No runtime code here.
+
+export type Language = 'hi' | 'en';
+export type CallType = 'vendor-order-confirmation' | 'rider-assignment';
+export type TelephonyProvider = 'exotel';
+
+/** Where the call is now; the CallStatus search attribute. */
+export type CallStatus = 'PREPARING' | 'DIALING' | 'WAITING_REDIAL' | 'IN_IVR' | 'REPORTING' | 'RIDER_PENDING' | 'COMPLETED';
+/** How the call ended; the Outcome search attribute and the status reported to Jupiter. */
+export type CallOutcome = 'ACCEPTED' | 'REJECTED' | 'NO_ANSWER' | 'NO_RESPONSE' | 'FAILED';
+export type ReportStatus = 'PENDING' | 'DELIVERED' | 'REJECTED_BY_JUPITER';
+
+/** Exotel's terminal call statuses (Twilio's map onto the same set). */
+export type TerminalStatus = 'completed' | 'failed' | 'busy' | 'no-answer';
+
+/** Timing and retry rules, fixed when the call starts so a replay sees the same values. */
+export interface CallPolicy {
+  maxAttempts: number;
+  redialGapSeconds: number;
+  ringTimeoutSeconds: number;
+  inputTimeoutSeconds: number;
+  maxReprompts: number;
+  timeLimitSeconds: number;
+  riderCallBufferMinutes: number;
+  defaultPrepTimeMinutes: number;
+  reportRetryInitialSeconds: number;
+  reportRetryMaxSeconds: number;
+}
+
+export interface OrderItem {
+  name: string;
+  quantity: number;
+  price?: number;
+}
+
+export interface RiderRef {
+  rider_id: string;
+  rider_phone: string;
+  rider_name: string;
+}
+
+export interface VendorOrderConfirmationRequest {
+  order_id: string;
+  vendor_id: string;
+  vendor_phone: string;
+  vendor_name: string;
+  vendor_address?: string;
+  customer_name?: string;
+  order_items: OrderItem[];
+  order_amount: number;
+  payment_method?: string;
+  language: Language;
+  /** When present and the vendor accepts, the rider is called in time for pickup. */
+  rider?: RiderRef;
+}
+
+export interface RiderAssignmentRequest {
+  order_id: string;
+  rider_id: string;
+  rider_phone: string;
+  rider_name: string;
+  restaurant_name: string;
+  restaurant_address: string;
+  pickup_time_minutes: number;
+  language: Language;
+}
+
+export interface CallInput<Request> {
+  request: Request;
+  policy: CallPolicy;
+  provider: TelephonyProvider;
+  /** Task queue of the speech worker (TTS), on the GPU host in production. */
+  speechTaskQueue: string;
+  /** Jupiter's order path, e.g. /api/orders/{order_id}. */
+  jupiterOrderPath: string;
+}
+
+export type RejectionReason = 'ITEM_UNAVAILABLE' | 'SHOP_CLOSED' | 'TOO_BUSY' | 'OTHER' | 'UNSPECIFIED';
+
+export interface CallResult {
+  callId: string;
+  outcome: CallOutcome;
+  attempts: number;
+  callSid?: string;
+  digits: string[];
+  answeredAt?: string;
+  prepTimeMinutes?: number;
+  rejectionReason?: RejectionReason;
+  reportStatus: ReportStatus;
+  riderCallId?: string;
+}
+
+/** A prompt ready to play: its text and, when synthesized, a URL of 8 kHz mono WAV audio. */
+export interface PreparedPrompt {
+  id: string;
+  text: string;
+  audioUrl?: string;
+}
+
+export interface NextPrompt extends PreparedPrompt {
+  /** true when the call should end after this prompt (Passthru answers 302). */
+  hangup: boolean;
+}
+
+export interface StatusTransition {
+  at: string;
+  callSid: string;
+  event: 'answered' | 'terminal';
+  status?: TerminalStatus;
+}
+
+/** What the callState query returns, and what ops see in the UI. */
+export interface CallState {
+  callId: string;
+  callType: CallType;
+  orderId: string;
+  status: CallStatus;
+  outcome?: CallOutcome;
+  attempts: number;
+  currentCallSid?: string;
+  answeredAt?: string;
+  digits: string[];
+  prompt?: NextPrompt;
+  awaitingInput: boolean;
+  transitions: StatusTransition[];
+  reportStatus: ReportStatus;
+  result?: CallResult;
+}

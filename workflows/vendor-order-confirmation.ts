@@ -1,0 +1,111 @@
+// Call the restaurant about a new order: accept (and how long it will take) or reject (and why).
+import {
+  ParentClosePolicy,
+  sleep,
+  startChild,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { IvrCall, type Decision } from './ivr-call';
+import { CallStatusKey, CallTypeKey, callIdFor, OrderIdKey, RiderIdKey } from './messages';
+import { parseAcceptReject, parsePrepTime, parseRejectionReason, vendorPrompts, withRetries } from './prompts';
+import { riderAssignment } from './rider-assignment';
+import type { CallInput, CallOutcome, CallResult, RiderAssignmentRequest, VendorOrderConfirmationRequest } from './types';
+
+const ORDER_STATUS: Record<CallOutcome, string> = {
+  ACCEPTED: 'VENDOR_ACCEPTED',
+  REJECTED: 'VENDOR_REJECTED',
+  NO_ANSWER: 'VENDOR_UNREACHABLE',
+  NO_RESPONSE: 'VENDOR_UNREACHABLE',
+  FAILED: 'VENDOR_UNREACHABLE',
+};
+
+export async function vendorOrderConfirmation(input: CallInput<VendorOrderConfirmationRequest>): Promise<CallResult> {
+  const order = input.request;
+  const call = new IvrCall(
+    {
+      callType: 'vendor-order-confirmation',
+      orderId: order.order_id,
+      partyId: order.vendor_id,
+      calleePhone: order.vendor_phone,
+      language: order.language,
+      prompts: withRetries(vendorPrompts(order), order.language, ['summary', 'prep_time', 'reason']),
+    },
+    input,
+  );
+
+  await call.prepare();
+  const decision = await talkToVendor(call);
+  const result = await call.complete(decision, {
+    reportFields: { vendor_id: order.vendor_id },
+    orderStatus: ORDER_STATUS[decision.outcome],
+  });
+
+  if (result.outcome === 'ACCEPTED' && order.rider) {
+    const prepTime = result.prepTimeMinutes ?? input.policy.defaultPrepTimeMinutes;
+    result.riderCallId = await callRiderBeforePickup(call, input, prepTime);
+  }
+  return result;
+}
+
+async function talkToVendor(call: IvrCall): Promise<Decision> {
+  const dialled = await call.dialUntilAnswered();
+  if (dialled === 'failed') return { outcome: 'FAILED' };
+  if (dialled === 'no-answer') return { outcome: 'NO_ANSWER' };
+
+  const choice = await call.ask('summary', parseAcceptReject);
+  if (choice.kind !== 'answer') {
+    call.finish('no_response');
+    return { outcome: 'NO_RESPONSE' };
+  }
+  // Once the vendor has decided, the decision stands even if the follow-up goes unanswered.
+  if (choice.value === 'accept') {
+    const prep = await call.ask('prep_time', parsePrepTime);
+    call.finish('accepted');
+    return { outcome: 'ACCEPTED', prepTimeMinutes: prep.kind === 'answer' ? prep.value : undefined };
+  }
+  const reason = await call.ask('reason', parseRejectionReason);
+  call.finish('rejected');
+  return { outcome: 'REJECTED', rejectionReason: reason.kind === 'answer' ? reason.value : 'UNSPECIFIED' };
+}
+
+/** Waits (durably) until the rider should be asked, then starts the rider-assignment call. */
+async function callRiderBeforePickup(call: IvrCall, input: CallInput<VendorOrderConfirmationRequest>, prepTimeMinutes: number): Promise<string> {
+  const { request: order, policy } = input;
+  const rider = order.rider!;
+  const waitMinutes = Math.max(0, prepTimeMinutes - policy.riderCallBufferMinutes);
+  await call.setStatus('RIDER_PENDING', `rider call in ${waitMinutes} min`);
+  await sleep(waitMinutes * 60_000);
+
+  const riderCallId = callIdFor('rider-assignment', order.order_id);
+  const request: RiderAssignmentRequest = {
+    order_id: order.order_id,
+    rider_id: rider.rider_id,
+    rider_phone: rider.rider_phone,
+    rider_name: rider.rider_name,
+    restaurant_name: order.vendor_name,
+    restaurant_address: order.vendor_address ?? '',
+    pickup_time_minutes: Math.round(Math.min(prepTimeMinutes, policy.riderCallBufferMinutes)),
+    language: order.language,
+  };
+  try {
+    await startChild(riderAssignment, {
+      workflowId: riderCallId,
+      args: [{ ...input, request }],
+      parentClosePolicy: ParentClosePolicy.ABANDON, // the rider call outlives this one
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: OrderIdKey, value: order.order_id },
+        { key: CallTypeKey, value: 'rider-assignment' },
+        { key: RiderIdKey, value: rider.rider_id },
+        { key: CallStatusKey, value: 'PREPARING' },
+      ],
+      staticSummary: `Rider ${rider.rider_id} for order ${order.order_id}`,
+    });
+  } catch (err) {
+    // Jupiter already asked for this rider call itself: that call stands.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  await call.setStatus('COMPLETED', `rider call ${riderCallId} started`);
+  return riderCallId;
+}

@@ -93,8 +93,7 @@ export class IvrCall {
       retry: {
         initialInterval: policy.reportRetryInitialSeconds * 1000,
         maximumInterval: policy.reportRetryMaxSeconds * 1000,
-        backoffCoefficient: 2,
-        maximumAttempts: 0, // until Jupiter answers 2xx, or rejects with a 4xx
+        backoffCoefficient: 2, // no attempt limit: until Jupiter answers 2xx, or rejects with a 4xx
       },
     });
     this.store = proxyLocalActivities<typeof callActivities>({
@@ -258,7 +257,8 @@ export class IvrCall {
       await this.jupiter.deliverToJupiter({ callId: this.callId, kind, idempotencyKey, method, path, payload });
       return 'DELIVERED' as const;
     } catch (err) {
-      // Only a 4xx gets here (everything else is retried): record it for ops, don't fail the call.
+      // A 4xx from Jupiter will not change on retry: record it for ops, don't fail the call.
+      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'JupiterRejected')) throw err;
       this.event(`${kind}_rejected`, { error: errorMessage(err) });
       return 'REJECTED_BY_JUPITER' as const;
     }

@@ -1,0 +1,76 @@
+// The gateway: Jupiter's REST API, provider webhooks, prompt audio and health.
+import type { Client } from '@temporalio/client';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ZodError } from 'zod';
+import { PROVIDERS } from '../activities/telephony';
+import { TTS_AUDIO_KEY } from '../activities/speech/tts';
+import type { Cache } from '../lib/cache';
+import type { Config } from '../lib/config';
+import { db } from '../lib/db';
+import { HttpError } from '../lib/http-error';
+import { logger } from '../lib/logger';
+import { TemporalCallControl } from './call-control';
+import { callsApi } from './routes/calls-api';
+
+export function createGateway(client: Client, cache: Cache, config: Config): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+
+  app.use('/api/nerve', callsApi(client, cache, config));
+
+  const control = new TemporalCallControl(client, cache);
+  for (const provider of Object.values(PROVIDERS)) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
+
+  app.get('/audio/:file', async (req, res) => {
+    const match = /^([0-9a-f]{40})\.wav$/.exec(req.params.file);
+    const audio = match && (await cache.getBuffer(TTS_AUDIO_KEY(match[1])));
+    if (!audio) throw new HttpError(404, 'no_audio', 'no such prompt audio');
+    res.type('audio/wav').set('Cache-Control', 'public, max-age=86400, immutable').send(audio);
+  });
+
+  app.get('/health', async (_req, res) => {
+    const check = async (probe: () => Promise<unknown>) => {
+      try {
+        await Promise.race([probe(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
+        return 'ok';
+      } catch (err) {
+        return `down: ${(err as Error).message}`;
+      }
+    };
+    const [temporal, database, redis] = await Promise.all([
+      check(() => client.workflowService.getSystemInfo({})),
+      check(() => db().$queryRaw`SELECT 1`),
+      check(() => cache.ping()),
+    ]);
+    const healthy = [temporal, database, redis].every((s) => s === 'ok');
+    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', temporal, database, redis });
+  });
+
+  app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such route')));
+  app.use(errorHandler);
+  return app;
+}
+
+/** Every error becomes a JSON answer; bad input is a 4xx and never takes the process down. */
+function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  if (err instanceof ZodError) {
+    res.status(400).json({ error: 'invalid_request', message: 'request failed validation', issues: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    return;
+  }
+  if (err instanceof HttpError) {
+    res.status(err.status).json({ error: err.code, message: err.message });
+    return;
+  }
+  const bodyError = err as { type?: string; status?: number };
+  if (bodyError.type === 'entity.parse.failed') {
+    res.status(400).json({ error: 'invalid_json', message: 'body is not valid JSON' });
+    return;
+  }
+  if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+    res.status(bodyError.status).json({ error: bodyError.type ?? 'bad_request', message: (err as Error).message });
+    return;
+  }
+  logger.error({ err, path: req.path }, 'request failed');
+  res.status(500).json({ error: 'internal', message: 'internal error' });
+}

@@ -1,0 +1,76 @@
+// How provider webhooks reach a call's workflow: signals for status, an update for keys
+// (which returns the next prompt in the same round trip), a query for the current prompt.
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { CALL_SID_KEY } from '../activities/telephony';
+import type { CallControl } from '../activities/telephony/types';
+import type { Cache } from '../lib/cache';
+import { HttpError } from '../lib/http-error';
+import { callStateQuery, type DigitsInput, providerStatusSignal, type ProviderStatusEvent, submitDigitsUpdate } from '../workflows/messages';
+import type { NextPrompt } from '../workflows/types';
+import { CallIdSchema } from './schemas';
+
+const PROMPT_KEY = (callSid: string) => `prompt:${callSid}`;
+const PROMPT_TTL_SECONDS = 3600;
+
+export class TemporalCallControl implements CallControl {
+  constructor(
+    private readonly client: Client,
+    private readonly cache: Cache,
+  ) {}
+
+  async resolveCallId(callSid: string, hint?: string): Promise<string | undefined> {
+    const known = await this.cache.get(CALL_SID_KEY(callSid));
+    if (known) return known;
+    return hint && CallIdSchema.safeParse(hint).success ? hint : undefined;
+  }
+
+  async reportStatus(callId: string, event: ProviderStatusEvent): Promise<'accepted' | 'finished' | 'unknown'> {
+    const handle = this.client.workflow.getHandle(callId);
+    try {
+      await handle.signal(providerStatusSignal, event);
+      return 'accepted';
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      // A closed workflow cannot take signals: a late duplicate is fine, an unknown id is not.
+      return (await this.exists(callId)) ? 'finished' : 'unknown';
+    }
+  }
+
+  async submitDigits(callId: string, input: DigitsInput, requestId: string): Promise<NextPrompt> {
+    const handle = this.client.workflow.getHandle(callId);
+    try {
+      const next = await handle.executeUpdate(submitDigitsUpdate, { args: [input], updateId: requestId });
+      await this.cache.set(PROMPT_KEY(input.callSid), JSON.stringify(next), PROMPT_TTL_SECONDS);
+      return next;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'unknown_call', `no running call ${callId}`);
+      if (err instanceof WorkflowUpdateFailedError) {
+        const reason = err.cause?.message ?? err.message;
+        if (reason.includes('not this call')) throw new HttpError(404, 'unknown_call', reason);
+        throw new HttpError(409, 'not_accepting_input', reason);
+      }
+      throw err;
+    }
+  }
+
+  async currentPrompt(callId: string, callSid: string): Promise<NextPrompt | undefined> {
+    const cached = await this.cache.get(PROMPT_KEY(callSid));
+    if (cached) return JSON.parse(cached) as NextPrompt;
+    try {
+      return (await this.client.workflow.getHandle(callId).query(callStateQuery)).prompt;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  private async exists(callId: string): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(callId).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,125 @@
+// Jupiter's REST API: ask for a call, read its state, list live calls, inspect the TTS cache.
+import { timingSafeEqual } from 'node:crypto';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { PRESENCE_KEY } from '../../activities/persistence';
+import { TTS_AUDIO_KEY, TTS_STATS_KEY } from '../../activities/speech/tts';
+import type { Cache } from '../../lib/cache';
+import { type Config } from '../../lib/config';
+import { HttpError } from '../../lib/http-error';
+import { callIdFor, callStateQuery, CallStatusKey, CallTypeKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
+import type { CallInput, CallPolicy, CallType } from '../../workflows/types';
+import type * as workflows from '../../workflows';
+import { CallIdSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
+
+export function callPolicy(config: Config): CallPolicy {
+  return {
+    maxAttempts: config.CALL_MAX_ATTEMPTS,
+    redialGapSeconds: config.CALL_REDIAL_GAP_SECONDS,
+    ringTimeoutSeconds: config.CALL_RING_TIMEOUT_SECONDS,
+    inputTimeoutSeconds: config.CALL_INPUT_TIMEOUT_SECONDS,
+    maxReprompts: config.CALL_MAX_REPROMPTS,
+    timeLimitSeconds: config.CALL_TIME_LIMIT_SECONDS,
+    riderCallBufferMinutes: config.RIDER_CALL_BUFFER_MINUTES,
+    defaultPrepTimeMinutes: config.DEFAULT_PREP_TIME_MINUTES,
+    reportRetryInitialSeconds: config.REPORT_RETRY_INITIAL_SECONDS,
+    reportRetryMaxSeconds: config.REPORT_RETRY_MAX_SECONDS,
+  };
+}
+
+function requireBearer(token: string) {
+  const expected = Buffer.from(`Bearer ${token}`);
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const given = Buffer.from(req.get('authorization') ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return next(new HttpError(401, 'unauthorized', 'missing or wrong bearer token'));
+    }
+    next();
+  };
+}
+
+export function callsApi(client: Client, cache: Cache, config: Config): Router {
+  const router = Router();
+  router.use(requireBearer(config.NERVE_API_TOKEN));
+  router.use(express.json({ limit: '64kb' }));
+
+  /** Starts the call unless one exists for this business key; never dials twice. */
+  async function startCall<W extends typeof workflows.vendorOrderConfirmation | typeof workflows.riderAssignment>(
+    res: Response,
+    workflowType: string,
+    callType: CallType,
+    input: Parameters<W>[0],
+    partyAttribute: SearchAttributePair,
+    summary: string,
+  ) {
+    const callId = callIdFor(callType, input.request.order_id);
+    try {
+      await client.workflow.start<W>(workflowType, {
+        taskQueue: config.CALLS_TASK_QUEUE,
+        workflowId: callId,
+        args: [input] as Parameters<W>,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [
+          { key: OrderIdKey, value: input.request.order_id },
+          { key: CallTypeKey, value: callType },
+          { key: CallStatusKey, value: 'PREPARING' },
+          partyAttribute,
+        ],
+        staticSummary: summary,
+      });
+      res.status(202).json({ call_id: callId, status: 'PREPARING', created: true });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const description = await client.workflow.getHandle(callId).describe();
+      res.status(200).json({
+        call_id: callId,
+        status: description.typedSearchAttributes.get(CallStatusKey) ?? description.status.name,
+        created: false,
+      });
+    }
+  }
+
+  const baseInput = () => ({ policy: callPolicy(config), provider: 'exotel' as const, speechTaskQueue: config.SPEECH_TASK_QUEUE, jupiterOrderPath: config.JUPITER_ORDER_PATH });
+
+  router.post('/vendor-order-confirmation', async (req, res) => {
+    const request = VendorOrderConfirmationSchema.parse(req.body);
+    const input: CallInput<typeof request> = { request, ...baseInput() };
+    await startCall<typeof workflows.vendorOrderConfirmation>(res, 'vendorOrderConfirmation', 'vendor-order-confirmation', input,
+      { key: VendorIdKey, value: request.vendor_id }, `Vendor ${request.vendor_id} for order ${request.order_id}`);
+  });
+
+  router.post('/rider-assignment', async (req, res) => {
+    const request = RiderAssignmentSchema.parse(req.body);
+    const input: CallInput<typeof request> = { request, ...baseInput() };
+    await startCall<typeof workflows.riderAssignment>(res, 'riderAssignment', 'rider-assignment', input,
+      { key: RiderIdKey, value: request.rider_id }, `Rider ${request.rider_id} for order ${request.order_id}`);
+  });
+
+  router.get('/calls/:id', async (req, res) => {
+    const callId = CallIdSchema.parse(req.params.id);
+    try {
+      res.json(await client.workflow.getHandle(callId).query(callStateQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'unknown_call', `no call ${callId}`);
+      throw err;
+    }
+  });
+
+  router.get('/active-calls', async (_req, res) => {
+    const keys = await cache.keys(PRESENCE_KEY(''));
+    const calls = (await Promise.all(keys.map((k) => cache.get(k)))).filter((v): v is string => !!v).map((v) => JSON.parse(v));
+    res.json({ count: calls.length, calls });
+  });
+
+  router.get('/tts-cache', async (_req, res) => {
+    const [entries, hits, misses] = await Promise.all([
+      cache.keys(TTS_AUDIO_KEY('')),
+      cache.get(TTS_STATS_KEY('hits')),
+      cache.get(TTS_STATS_KEY('misses')),
+    ]);
+    res.json({ entries: entries.length, hits: Number(hits ?? 0), misses: Number(misses ?? 0) });
+  });
+
+  return router;
+}

@@ -1,0 +1,44 @@
+// Jupiter's requests, validated at the edge; everything past here trusts these types.
+import { z } from 'zod';
+import type { RiderAssignmentRequest, VendorOrderConfirmationRequest } from '../workflows/types';
+
+const e164 = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 number such as +919812345678');
+const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _ . : -');
+const name = z.string().trim().min(1).max(100);
+const language = z.enum(['hi', 'en']).default('hi');
+
+export const VendorOrderConfirmationSchema = z.object({
+  order_id: id,
+  vendor_id: id,
+  vendor_phone: e164,
+  vendor_name: name,
+  vendor_address: z.string().trim().max(200).optional(),
+  customer_name: name.optional(),
+  order_items: z
+    .array(z.object({ name, quantity: z.number().int().positive().max(999), price: z.number().nonnegative().optional() }))
+    .min(1)
+    .max(50),
+  order_amount: z.number().nonnegative(),
+  payment_method: z.string().trim().max(40).optional(),
+  language,
+  rider: z.object({ rider_id: id, rider_phone: e164, rider_name: name }).optional(),
+});
+
+export const RiderAssignmentSchema = z.object({
+  order_id: id,
+  rider_id: id,
+  rider_phone: e164,
+  rider_name: name,
+  restaurant_name: name,
+  restaurant_address: z.string().trim().min(1).max(200),
+  pickup_time_minutes: z.number().int().min(0).max(24 * 60),
+  language,
+});
+
+export const CallIdSchema = z.string().regex(/^(vendor-order-confirmation|rider-assignment)-[A-Za-z0-9_.:-]{1,64}$/, 'not a call id');
+
+// The workflow input types and these schemas must agree.
+const vendorCheck: VendorOrderConfirmationRequest = {} as z.infer<typeof VendorOrderConfirmationSchema>;
+const riderCheck: RiderAssignmentRequest = {} as z.infer<typeof RiderAssignmentSchema>;
+void vendorCheck;
+void riderCheck;

@@ -1,0 +1,8 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../lib/config';
+
+export async function connectClient(): Promise<Client> {
+  const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } = loadConfig();
+  const connection = await Connection.connect({ address: TEMPORAL_ADDRESS });
+  return new Client({ connection, namespace: TEMPORAL_NAMESPACE });
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `npm test`: unit and integration tests against a real Temporal server, PostgreSQL and Redis.
+# The tests always use the project's own local PostgreSQL and Redis (they truncate and flush them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+unset DATABASE_URL REDIS_URL
+[ -d generated/prisma ] || npm run --silent prisma:generate >/dev/null
+npx tsx scripts/temporal-binary.ts >/dev/null
+files=("$@")
+[ ${#files[@]} -gt 0 ] || files=(test/*.test.ts)
+exec bash scripts/with-services.sh node --import tsx --test --test-concurrency=1 --test-timeout=300000 "${files[@]}"

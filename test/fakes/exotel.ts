@@ -1,0 +1,172 @@
+// A stand-in for Exotel that speaks its documented protocol: the v1 Calls REST API with Basic
+// auth and form bodies, StatusCallback POSTs (form), and the App Builder flow's HTTP calls:
+// the Greeting applet's dynamic URL (GET) and the Passthru applet after a Gather (GET, digits
+// wrapped in double quotes). Tests drive the callee by hand; `autoAnswer` scripts whole calls.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+
+export interface ConnectRequest {
+  callSid: string;
+  accountSid: string;
+  authorization: string;
+  form: Record<string, string>;
+}
+
+export interface FlowUrls {
+  /** The Greeting applet's "read text from URL". */
+  promptUrl: string;
+  /** The Passthru applet's URL. */
+  passthruUrl: string;
+}
+
+/** What the simulated callee does when the phone rings; 'manual' leaves it to the test. */
+export type CalleeScript = 'manual' | { ring: 'no-answer' | 'busy' } | { ring: 'answer'; keys: string[]; keyDelayMs?: number };
+
+export class FakeExotel {
+  readonly connects: ConnectRequest[] = [];
+  readonly statusOfCall = new Map<string, string>();
+  /** Answers the next connect requests with this HTTP status (e.g. 429) instead of dialling. */
+  readonly failNext: { status: number; message: string }[] = [];
+  script: (form: Record<string, string>) => CalleeScript = () => 'manual';
+  onScriptError: (err: unknown) => void = () => {};
+  private server?: http.Server;
+  url = '';
+
+  constructor(
+    readonly accountSid: string,
+    private readonly apiKey: string,
+    private readonly apiToken: string,
+    public flow: FlowUrls,
+  ) {}
+
+  async start(): Promise<string> {
+    const app = express();
+    app.use(express.urlencoded({ extended: false }));
+    const expectedAuth = 'Basic ' + Buffer.from(`${this.apiKey}:${this.apiToken}`).toString('base64');
+    const restError = (res: express.Response, status: number, message: string) =>
+      res.status(status).json({ RestException: { Status: status, Message: message } });
+
+    app.post('/v1/Accounts/:sid/Calls/connect.json', (req, res) => {
+      if (req.get('authorization') !== expectedAuth || req.params.sid !== this.accountSid) return restError(res, 401, 'Authentication failed');
+      const form = req.body as Record<string, string>;
+      if (!form.From || !form.CallerId || !(form.Url || form.To)) return restError(res, 400, 'From, CallerId and Url or To are required');
+      const failure = this.failNext.shift();
+      if (failure) return restError(res, failure.status, failure.message);
+      const callSid = randomBytes(16).toString('hex');
+      this.connects.push({ callSid, accountSid: req.params.sid, authorization: req.get('authorization')!, form });
+      this.statusOfCall.set(callSid, 'in-progress');
+      res.json({ Call: { Sid: callSid, AccountSid: this.accountSid, From: form.From, To: form.CallerId, Status: 'in-progress', Direction: 'outbound-api', DateCreated: exotelTime() } });
+      const script = this.script(form);
+      if (script !== 'manual') setTimeout(() => this.play(callSid, script).catch(this.onScriptError), 20);
+    });
+
+    app.get('/v1/Accounts/:sid/Calls/:file', (req, res) => {
+      if (req.get('authorization') !== expectedAuth) return restError(res, 401, 'Authentication failed');
+      const callSid = req.params.file.replace(/\.json$/, '');
+      const status = this.statusOfCall.get(callSid);
+      if (!status) return restError(res, 404, 'Call not found');
+      res.json({ Call: { Sid: callSid, Status: status } });
+    });
+
+    this.server = http.createServer(app);
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  connectFor(phone: string): ConnectRequest[] {
+    return this.connects.filter((c) => c.form.From === phone);
+  }
+
+  async waitForConnect(phone: string, count = 1, timeoutMs = 20_000): Promise<ConnectRequest> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.connectFor(phone).length < count) {
+      if (Date.now() > deadline) throw new Error(`no connect #${count} for ${phone} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return this.connectFor(phone)[count - 1];
+  }
+
+  private call(callSid: string): ConnectRequest {
+    const call = this.connects.find((c) => c.callSid === callSid);
+    if (!call) throw new Error(`unknown call ${callSid}`);
+    return call;
+  }
+
+  /** POSTs a StatusCallback the way Exotel does (form-encoded). */
+  async sendStatus(callSid: string, fields: { EventType?: 'answered' | 'terminal'; Status?: string }): Promise<{ status: number; body: unknown }> {
+    const call = this.call(callSid);
+    if (fields.Status) this.statusOfCall.set(callSid, fields.Status);
+    const form = new URLSearchParams({
+      CallSid: callSid,
+      DateUpdated: exotelTime(),
+      Status: fields.Status ?? 'in-progress',
+      RecordingUrl: '',
+      ...(fields.EventType ? { EventType: fields.EventType } : {}),
+      From: call.form.From,
+      To: call.form.CallerId,
+      Direction: 'outbound-api',
+      CustomField: call.form.CustomField ?? '',
+    });
+    const response = await fetch(call.form.StatusCallback, { method: 'POST', body: form });
+    return { status: response.status, body: await response.json().catch(() => null) };
+  }
+
+  /** The callee picks up: the answered callback, then the flow's Greeting fetches the prompt. */
+  async answer(callSid: string): Promise<string> {
+    await this.sendStatus(callSid, { EventType: 'answered' });
+    return this.fetchPrompt(callSid);
+  }
+
+  async fetchPrompt(callSid: string): Promise<string> {
+    const call = this.call(callSid);
+    const query = new URLSearchParams({ CallSid: callSid, From: call.form.CallerId, To: call.form.From, DialWhomNumber: '', CustomField: call.form.CustomField ?? '' });
+    const response = await fetch(`${this.flow.promptUrl}?${query}`);
+    if (!response.ok) throw new Error(`prompt fetch answered ${response.status}: ${await response.text()}`);
+    return response.text();
+  }
+
+  /** Gather collected keys; the Passthru applet reports them and the flow branches on our status. */
+  async press(callSid: string, digits: string): Promise<{ status: number; prompt?: string; body: unknown }> {
+    const call = this.call(callSid);
+    const query = new URLSearchParams({
+      CallSid: callSid, CallFrom: call.form.From, CallTo: call.form.CallerId, Direction: 'outbound-api',
+      DialCallDuration: '0', StartTime: exotelTime(), CurrentTime: `${exotelTime()}.${process.hrtime.bigint()}`,
+      EndTime: '1970-01-01 05:30:00', CallType: 'call-attempt', digits: `"${digits}"`, RecordingUrl: '',
+      CustomField: call.form.CustomField ?? '',
+    });
+    const response = await fetch(`${this.flow.passthruUrl}?${query}`, { redirect: 'manual' });
+    const body = await response.json().catch(() => null);
+    const prompt = response.status === 200 || response.status === 302 ? await this.fetchPrompt(callSid) : undefined;
+    return { status: response.status, prompt, body };
+  }
+
+  async hangUp(callSid: string, status: 'completed' | 'no-answer' | 'busy' | 'failed' = 'completed') {
+    return this.sendStatus(callSid, { EventType: 'terminal', Status: status });
+  }
+
+  private async play(callSid: string, script: Exclude<CalleeScript, 'manual'>): Promise<void> {
+    if (script.ring !== 'answer') {
+      await this.hangUp(callSid, script.ring);
+      return;
+    }
+    await this.answer(callSid);
+    for (const key of script.keys) {
+      if (script.keyDelayMs) await new Promise((r) => setTimeout(r, script.keyDelayMs));
+      const { status } = await this.press(callSid, key);
+      if (status !== 200) break;
+    }
+    await this.hangUp(callSid, 'completed');
+  }
+}
+
+function exotelTime(): string {
+  return new Date().toISOString().replace('T', ' ').slice(0, 19);
+}

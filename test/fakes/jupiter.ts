@@ -1,0 +1,62 @@
+// A stand-in for Jupiter: records call results and order updates, honours Idempotency-Key,
+// and can answer 500 to the first reports to prove that delivery is retried.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+
+export interface ReceivedReport {
+  idempotencyKey: string;
+  body: Record<string, any>;
+  answeredStatus: number;
+  duplicate: boolean;
+}
+
+export class FakeJupiter {
+  readonly reports: ReceivedReport[] = [];
+  readonly orderUpdates: { orderId: string; idempotencyKey: string; body: Record<string, any> }[] = [];
+  /** How many of the next result reports to answer with 500. */
+  failNextReports = 0;
+  /** Answer every result report with this status (e.g. 422) instead of 200. */
+  rejectReportsWith?: number;
+  private server?: http.Server;
+  url = '';
+
+  async start(): Promise<string> {
+    const app = express();
+    app.use(express.json());
+    app.post('/api/voice-calls/result', (req, res) => {
+      const idempotencyKey = req.get('idempotency-key') ?? '';
+      const duplicate = this.acknowledged().some((r) => r.idempotencyKey === idempotencyKey);
+      let status = 200;
+      if (this.rejectReportsWith) status = this.rejectReportsWith;
+      else if (this.failNextReports > 0) {
+        this.failNextReports--;
+        status = 500;
+      }
+      this.reports.push({ idempotencyKey, body: req.body, answeredStatus: status, duplicate });
+      res.status(status).json(status === 200 ? { ok: true, duplicate } : { error: 'try later' });
+    });
+    app.patch('/api/orders/:orderId', (req, res) => {
+      this.orderUpdates.push({ orderId: req.params.orderId, idempotencyKey: req.get('idempotency-key') ?? '', body: req.body });
+      res.json({ ok: true });
+    });
+    this.server = http.createServer(app);
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  /** Reports Jupiter accepted (2xx), the ones that count. */
+  acknowledged(): ReceivedReport[] {
+    return this.reports.filter((r) => r.answeredStatus === 200 && !r.duplicate);
+  }
+
+  reportsFor(orderId: string, callType?: string): ReceivedReport[] {
+    return this.reports.filter((r) => r.body.order_id === orderId && (!callType || r.body.call_type === callType));
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+}

@@ -1,0 +1,210 @@
+// Starts the real parts for integration tests: a Temporal dev server (the project's binary),
+// PostgreSQL and Redis (from scripts/with-services.sh), the gateway in this process, and the
+// workers as child processes so a test can kill one. Fakes stand in for Exotel and Jupiter.
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { Client as Pg } from 'pg';
+import { migrate } from '../scripts/migrate';
+import { startTemporalDevServer, type DevServer } from '../scripts/temporal';
+import { FakeExotel } from './fakes/exotel';
+import { FakeJupiter } from './fakes/jupiter';
+
+const ROOT = path.resolve(__dirname, '..');
+export const API_TOKEN = 'test-api-token';
+export const WEBHOOK_SECRET = 'test-webhook-secret-123';
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+export interface HarnessOptions {
+  /** Extra environment for the gateway and workers, e.g. call policy. */
+  env?: Record<string, string>;
+}
+
+export class Harness {
+  temporal!: DevServer;
+  client!: Client;
+  exotel!: FakeExotel;
+  jupiter!: FakeJupiter;
+  gatewayUrl = '';
+  private gateway?: http.Server;
+  private workers = new Map<string, ChildProcess>();
+  private env: Record<string, string> = {};
+  private tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nerve-test-'));
+
+  async start(options: HarnessOptions = {}): Promise<void> {
+    const { DATABASE_URL, REDIS_URL } = process.env;
+    if (!DATABASE_URL || !REDIS_URL) throw new Error('run tests through `npm test` (it starts PostgreSQL and Redis)');
+
+    const [temporalPort, gatewayPort] = await Promise.all([freePort(), freePort()]);
+    this.jupiter = new FakeJupiter();
+    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const hooks = `${gatewayUrl}/webhooks/exotel/${WEBHOOK_SECRET}`;
+    this.exotel = new FakeExotel('test-account', 'test-key', 'test-token', { promptUrl: `${hooks}/prompt`, passthruUrl: `${hooks}/passthru` });
+
+    const [temporal, bundle] = await Promise.all([
+      startTemporalDevServer({ port: temporalPort }),
+      bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), logger: quietLogger }),
+      this.exotel.start(),
+      this.jupiter.start(),
+      this.resetStorage(DATABASE_URL, REDIS_URL),
+    ]);
+    this.temporal = temporal;
+    const bundlePath = path.join(this.tmp, 'workflow-bundle.js');
+    fs.writeFileSync(bundlePath, bundle.code);
+
+    this.env = {
+      LOG_LEVEL: 'warn',
+      PORT: String(gatewayPort),
+      PUBLIC_BASE_URL: gatewayUrl,
+      NERVE_API_TOKEN: API_TOKEN,
+      TEMPORAL_ADDRESS: temporal.address,
+      DATABASE_URL,
+      REDIS_URL,
+      DATABASE_POOL_SIZE: '5',
+      JUPITER_URL: this.jupiter.url,
+      EXOTEL_API_URL: this.exotel.url,
+      EXOTEL_SID: 'test-account',
+      EXOTEL_API_KEY: 'test-key',
+      EXOTEL_API_TOKEN: 'test-token',
+      EXOTEL_CALLER_ID: '08047112233',
+      EXOTEL_APP_ID: '424242',
+      EXOTEL_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      CALL_MAX_ATTEMPTS: '3',
+      CALL_REDIAL_GAP_SECONDS: '0.5',
+      CALL_RING_TIMEOUT_SECONDS: '20',
+      CALL_INPUT_TIMEOUT_SECONDS: '20',
+      REPORT_RETRY_INITIAL_SECONDS: '0.2',
+      REPORT_RETRY_MAX_SECONDS: '1',
+      RIDER_CALL_BUFFER_MINUTES: '60',
+      ...options.env,
+    };
+    Object.assign(process.env, this.env);
+    const { resetConfig, loadConfig } = await import('../lib/config');
+    resetConfig();
+    const { cache } = await import('../lib/cache');
+    const { createGateway } = await import('../gateway/app');
+
+    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+    this.gateway = createGateway(this.client, cache(), loadConfig()).listen(gatewayPort, '127.0.0.1');
+    this.gatewayUrl = gatewayUrl;
+    await Promise.all([this.startWorker('calls'), this.startWorker('speech')]);
+  }
+
+  private async resetStorage(databaseUrl: string, redisUrl: string): Promise<void> {
+    await migrate(databaseUrl, () => {});
+    const pg = new Pg({ connectionString: databaseUrl });
+    await pg.connect();
+    await pg.query('TRUNCATE call_events, report_outbox, calls');
+    await pg.end();
+    const { default: Redis } = await import('ioredis');
+    const redis = new Redis(redisUrl);
+    await redis.flushdb();
+    redis.disconnect();
+  }
+
+  /** Starts a worker process and resolves once it polls its task queue. */
+  async startWorker(kind: 'calls' | 'speech'): Promise<void> {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', `${kind}.ts`)], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env, LOG_LEVEL: 'info', NERVE_SERVICE: `${kind}-worker` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.workers.set(kind, child);
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${kind} worker did not start: ${output}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        output = (output + chunk).slice(-4000);
+        if (output.includes('worker running')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${kind} worker exited with ${code}: ${output}`));
+      });
+    });
+    child.removeAllListeners('exit');
+  }
+
+  /** Kills a worker the hard way, as a crash would. */
+  async killWorker(kind: 'calls' | 'speech'): Promise<void> {
+    const child = this.workers.get(kind);
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    this.workers.delete(kind);
+  }
+
+  async api(method: string, route: string, body?: unknown, token: string | null = API_TOKEN): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${this.gatewayUrl}${route}`, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json().catch(() => null) };
+  }
+
+  /** Waits for the call's workflow to finish and returns its result. */
+  result(callId: string): Promise<any> {
+    return this.client.workflow.getHandle(callId).result();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.workers.keys()].map((k) => this.killWorker(k as 'calls' | 'speech')));
+    this.gateway?.closeAllConnections();
+    await new Promise((r) => this.gateway?.close(r));
+    await this.client?.connection.close();
+    const { closeCache } = await import('../lib/cache');
+    const { closeDb } = await import('../lib/db');
+    await Promise.all([closeCache(), closeDb(), this.exotel?.stop(), this.jupiter?.stop(), this.temporal?.stop()]);
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+const quietLogger = {
+  log() {}, trace() {}, debug() {}, info() {}, warn() {},
+  error(message: string, meta?: unknown) { console.error(message, meta); },
+};
+
+export function vendorOrder(orderId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    order_id: orderId,
+    vendor_id: `V-${orderId}`,
+    vendor_phone: `+9198${orderId.replace(/\D/g, '').padStart(8, '0').slice(-8)}`,
+    vendor_name: 'Sharma Dhaba',
+    customer_name: 'Asha',
+    order_items: [{ name: 'Paneer Tikka', quantity: 2, price: 220 }, { name: 'Butter Naan', quantity: 4 }],
+    order_amount: 640,
+    payment_method: 'prepaid',
+    language: 'en',
+    ...overrides,
+  };
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

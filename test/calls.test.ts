@@ -89,4 +89,243 @@ describe('vendor order confirmation', () => {
     assert.equal(outbox.attempts, 2);
     assert.ok(outbox.delivered_at);
   });
+
+  test('reject with a reason', async () => {
+    const { order, callId, callSid } = await startVendorCall('R2001');
+    await h.exotel.answer(callSid);
+    const rejected = await h.exotel.press(callSid, '0');
+    assert.equal(rejected.body.prompt, 'reason');
+    const reason = await h.exotel.press(callSid, '3');
+    assert.equal(reason.status, 302);
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'REJECTED');
+    assert.equal(result.rejectionReason, 'TOO_BUSY');
+    const [report] = h.jupiter.reportsFor(order.order_id);
+    assert.equal(report.body.status, 'REJECTED');
+    assert.equal(report.body.rejection_reason, 'TOO_BUSY');
+    assert.equal(h.jupiter.orderUpdates.find((u) => u.orderId === 'R2001')?.body.status, 'VENDOR_REJECTED');
+  });
+
+  test('no answer: redials with a durable gap, then reports NO_ANSWER', async () => {
+    const order = vendorOrder('N3001');
+    h.exotel.script = (form) => (form.From === order.vendor_phone ? { ring: 'no-answer' } : 'manual');
+    try {
+      const started = await h.api('POST', '/api/nerve/vendor-order-confirmation', order);
+      const result = await h.result(started.body.call_id);
+      assert.equal(result.outcome, 'NO_ANSWER');
+      assert.equal(result.attempts, 3);
+      assert.equal(h.exotel.connectFor(order.vendor_phone).length, 3, 'three dials, no more');
+      const reports = h.jupiter.reportsFor(order.order_id);
+      assert.equal(reports.length, 1);
+      assert.equal(reports[0].body.status, 'NO_ANSWER');
+      assert.equal(reports[0].body.attempts, 3);
+    } finally {
+      h.exotel.script = () => 'manual';
+    }
+  });
+
+  test('an invalid key is reprompted; three misses end as NO_RESPONSE', async () => {
+    const first = await startVendorCall('K4001');
+    await h.exotel.answer(first.callSid);
+    const wrong = await h.exotel.press(first.callSid, '7');
+    assert.equal(wrong.status, 200);
+    assert.equal(wrong.body.prompt, 'summary_retry');
+    assert.match(wrong.prompt!, /\.wav$/);
+    const right = await h.exotel.press(first.callSid, '1');
+    assert.equal(right.body.prompt, 'prep_time');
+    const typed = await h.exotel.press(first.callSid, '25#');
+    assert.equal(typed.status, 302);
+    const accepted = await h.result(first.callId);
+    assert.equal(accepted.outcome, 'ACCEPTED');
+    assert.equal(accepted.prepTimeMinutes, 25, 'typed minutes are accepted');
+
+    const second = await startVendorCall('K4002');
+    await h.exotel.answer(second.callSid);
+    assert.equal((await h.exotel.press(second.callSid, '9')).body.prompt, 'summary_retry');
+    assert.equal((await h.exotel.press(second.callSid, '')).body.prompt, 'summary_retry', 'no input counts as a miss');
+    const last = await h.exotel.press(second.callSid, '5');
+    assert.equal(last.status, 302);
+    assert.equal(last.body.prompt, 'no_response');
+    const result = await h.result(second.callId);
+    assert.equal(result.outcome, 'NO_RESPONSE');
+    assert.equal(h.jupiter.reportsFor('K4002')[0].body.status, 'NO_RESPONSE');
+  });
+
+  test('a repeated start request returns the same call and never dials twice', async () => {
+    const order = vendorOrder('D5001');
+    const first = await h.api('POST', '/api/nerve/vendor-order-confirmation', order);
+    const second = await h.api('POST', '/api/nerve/vendor-order-confirmation', order);
+    assert.equal(first.status, 202);
+    assert.equal(second.status, 200);
+    assert.equal(second.body.call_id, first.body.call_id);
+    assert.equal(second.body.created, false);
+    const connect = await h.exotel.waitForConnect(order.vendor_phone);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(h.exotel.connectFor(order.vendor_phone).length, 1);
+
+    const state = await h.api('GET', `/api/nerve/calls/${first.body.call_id}`);
+    assert.equal(state.status, 200);
+    assert.equal(state.body.status, 'DIALING');
+    assert.equal(state.body.currentCallSid, connect.callSid);
+    const active = await h.api('GET', '/api/nerve/active-calls');
+    assert.ok(active.body.calls.some((c: any) => c.call_id === first.body.call_id), 'the live call is listed');
+
+    await h.exotel.answer(connect.callSid);
+    await h.exotel.press(connect.callSid, '0');
+    await h.exotel.press(connect.callSid, '1');
+    await h.result(first.body.call_id);
+    const third = await h.api('POST', '/api/nerve/vendor-order-confirmation', order);
+    assert.equal(third.status, 200, 'a finished call is not redialled either');
+    assert.equal(h.exotel.connectFor(order.vendor_phone).length, 1);
+    const afterwards = await h.api('GET', '/api/nerve/active-calls');
+    assert.ok(!afterwards.body.calls.some((c: any) => c.call_id === first.body.call_id), 'finished calls leave the live list');
+  });
+
+  test('duplicate and out-of-order callbacks make one transition each', async () => {
+    const { order, callId, callSid } = await startVendorCall('O6001');
+    // Exotel retries: the terminal callback twice, then a stale "answered" after the end.
+    for (let i = 0; i < 2; i++) assert.equal((await h.exotel.hangUp(callSid, 'busy')).status, 200);
+    assert.equal((await h.exotel.sendStatus(callSid, { EventType: 'answered' })).status, 200);
+    const redial = await h.exotel.waitForConnect(order.vendor_phone, 2);
+    const state = (await h.api('GET', `/api/nerve/calls/${callId}`)).body;
+    const firstAttempt = state.transitions.filter((t: any) => t.callSid === callSid);
+    assert.deepEqual(firstAttempt.map((t: any) => [t.event, t.status]), [['terminal', 'busy']]);
+    assert.equal(state.attempts, 2);
+
+    // On the second attempt: a duplicate answered callback, and a Passthru retried by Exotel.
+    await h.exotel.answer(redial.callSid);
+    await h.exotel.sendStatus(redial.callSid, { EventType: 'answered' });
+    const answered = (await h.api('GET', `/api/nerve/calls/${callId}`)).body.transitions.filter((t: any) => t.callSid === redial.callSid);
+    assert.equal(answered.length, 1);
+    await h.exotel.press(redial.callSid, '1');
+    await h.exotel.press(redial.callSid, '1');
+    await h.exotel.hangUp(redial.callSid);
+    await h.exotel.hangUp(redial.callSid);
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'ACCEPTED');
+    assert.equal(result.prepTimeMinutes, 15);
+    assert.equal(h.jupiter.reportsFor(order.order_id).length, 1);
+    // A callback after the workflow closed is acknowledged and ignored.
+    const late = await h.exotel.hangUp(redial.callSid);
+    assert.equal(late.status, 200);
+    assert.equal(late.body.ignored, true);
+  });
+});
+
+describe('bad input changes nothing', () => {
+  test('a missing or wrong bearer token is 401', async () => {
+    const order = vendorOrder('T7001');
+    assert.equal((await h.api('POST', '/api/nerve/vendor-order-confirmation', order, null)).status, 401);
+    const wrong = await h.api('POST', '/api/nerve/vendor-order-confirmation', order, 'not-the-token');
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.body.error, 'unauthorized');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(h.exotel.connectFor(order.vendor_phone).length, 0);
+  });
+
+  test('malformed bodies are 400 with a JSON error', async () => {
+    const broken = await h.api('POST', '/api/nerve/vendor-order-confirmation', '{"order_id": ');
+    assert.equal(broken.status, 400);
+    assert.equal(broken.body.error, 'invalid_json');
+    const badPhone = await h.api('POST', '/api/nerve/vendor-order-confirmation', vendorOrder('B8001', { vendor_phone: '98765' }));
+    assert.equal(badPhone.status, 400);
+    assert.equal(badPhone.body.error, 'invalid_request');
+    assert.ok(badPhone.body.issues.some((i: any) => i.path === 'vendor_phone'));
+    const noItems = await h.api('POST', '/api/nerve/rider-assignment', { order_id: 'B8002' });
+    assert.equal(noItems.status, 400);
+    const badId = await h.api('GET', '/api/nerve/calls/..%2Fetc');
+    assert.equal(badId.status, 400);
+    assert.equal((await h.api('GET', '/api/nerve/calls/vendor-order-confirmation-nope')).status, 404);
+    for await (const wf of h.client.workflow.list({ query: "OrderId = 'B8001'" })) assert.fail(`a workflow was started: ${wf.workflowId}`);
+  });
+
+  test('Exotel webhooks: wrong secret 401, unknown CallSid 404, malformed 400', async () => {
+    const base = `${h.gatewayUrl}/webhooks/exotel`;
+    const post = (path: string, form: Record<string, string>) => fetch(`${base}/${path}`, { method: 'POST', body: new URLSearchParams(form) });
+    assert.equal((await post('wrong-secret-xxxxx/status', { CallSid: 'x', Status: 'completed' })).status, 401);
+    const unknown = await post('test-webhook-secret-123/status', { CallSid: 'deadbeef', Status: 'completed', EventType: 'terminal' });
+    assert.equal(unknown.status, 404);
+    assert.equal((await unknown.json()).error, 'unknown_call');
+    const noSid = await post('test-webhook-secret-123/status', { Status: 'completed' });
+    assert.equal(noSid.status, 400);
+    const badStatus = await post('test-webhook-secret-123/status', { CallSid: 'x', Status: 'exploded', CustomField: 'vendor-order-confirmation-X' });
+    assert.equal(badStatus.status, 400);
+    const badDigits = await fetch(`${base}/test-webhook-secret-123/passthru?CallSid=x&digits=%22abc%22`);
+    assert.equal(badDigits.status, 400);
+    const unknownPassthru = await fetch(`${base}/test-webhook-secret-123/passthru?CallSid=nope&digits=%221%22`);
+    assert.equal(unknownPassthru.status, 404);
+    const health = await h.api('GET', '/health', undefined, null);
+    assert.equal(health.status, 200);
+    assert.deepEqual(health.body, { status: 'ok', temporal: 'ok', database: 'ok', redis: 'ok' });
+  });
+
+  test('keys for a call that is not asking anything are 409 and change nothing', async () => {
+    const { callId, callSid } = await startVendorCall('Q9001');
+    // Dialled but not yet asking? The summary question opens on answer, so press before answering
+    // another attempt's CallSid: rejected by the workflow's validator.
+    const foreign = await fetch(`${h.gatewayUrl}/webhooks/exotel/test-webhook-secret-123/passthru?CallSid=other&digits=%221%22&CustomField=${callId}`);
+    assert.equal(foreign.status, 404);
+    await h.exotel.answer(callSid);
+    await h.exotel.press(callSid, '1');
+    await h.exotel.press(callSid, '1');
+    await h.result(callId);
+    const afterEnd = await h.exotel.press(callSid, '1');
+    assert.equal(afterEnd.status, 404, 'the call is over');
+  });
+});
+
+describe('crash recovery', () => {
+  test('the calls worker dies after dialling; a new one finishes and Jupiter hears once', async () => {
+    const { order, callId, callSid } = await startVendorCall('C1101');
+    await h.exotel.answer(callSid);
+    await h.killWorker('calls');
+    const whileDown = h.exotel.press(callSid, '1'); // waits in Temporal until a worker is back
+    await h.startWorker('calls');
+    const accepted = await whileDown;
+    assert.equal(accepted.body?.prompt, 'prep_time', JSON.stringify(accepted));
+    await h.exotel.press(callSid, '3');
+    await h.exotel.hangUp(callSid);
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'ACCEPTED');
+    assert.equal(result.prepTimeMinutes, 45);
+    const reports = h.jupiter.reportsFor(order.order_id);
+    assert.equal(reports.length, 1, 'exactly one report reached Jupiter');
+    assert.equal(h.exotel.connectFor(order.vendor_phone).length, 1, 'and the vendor was dialled once');
+  });
+});
+
+describe('rider assignment', () => {
+  test('an accepted order with a rider starts the rider call, which reports on its own', async () => {
+    const rider = { rider_id: 'RD-1', rider_phone: '+919900112233', rider_name: 'Ravi' };
+    const { callId, callSid } = await startVendorCall('P1201', { rider });
+    await h.exotel.answer(callSid);
+    await h.exotel.press(callSid, '1');
+    await h.exotel.press(callSid, '1');
+    const vendorResult = await h.result(callId);
+    assert.equal(vendorResult.riderCallId, 'rider-assignment-P1201');
+
+    const riderDial = await h.exotel.waitForConnect(rider.rider_phone);
+    assert.equal(riderDial.form.CustomField, 'rider-assignment-P1201');
+    await h.exotel.answer(riderDial.callSid);
+    const accepted = await h.exotel.press(riderDial.callSid, '1');
+    assert.equal(accepted.status, 302);
+    const riderResult = await h.result('rider-assignment-P1201');
+    assert.equal(riderResult.outcome, 'ACCEPTED');
+    const [report] = h.jupiter.reportsFor('P1201', 'rider-assignment');
+    assert.equal(report.body.rider_id, 'RD-1');
+    assert.equal(h.jupiter.orderUpdates.filter((u) => u.orderId === 'P1201').at(-1)?.body.status, 'RIDER_ASSIGNED');
+
+    // Jupiter asking for the same rider call again gets the existing one.
+    const again = await h.api('POST', '/api/nerve/rider-assignment', {
+      order_id: 'P1201', ...rider, restaurant_name: 'Sharma Dhaba', restaurant_address: 'MG Road', pickup_time_minutes: 10, language: 'hi',
+    });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.call_id, 'rider-assignment-P1201');
+  });
+
+  test('ops can find calls by order and outcome through search attributes', async () => {
+    const found = [];
+    for await (const wf of h.client.workflow.list({ query: "OrderId = 'R2001' AND Outcome = 'REJECTED'" })) found.push(wf.workflowId);
+    assert.deepEqual(found, ['vendor-order-confirmation-R2001']);
+  });
 });

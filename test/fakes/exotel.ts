@@ -101,7 +101,7 @@ export class FakeExotel {
   }
 
   /** POSTs a StatusCallback the way Exotel does (form-encoded). */
-  async sendStatus(callSid: string, fields: { EventType?: 'answered' | 'terminal'; Status?: string }): Promise<{ status: number; body: unknown }> {
+  async sendStatus(callSid: string, fields: { EventType?: 'answered' | 'terminal'; Status?: string }): Promise<{ status: number; body: any }> {
     const call = this.call(callSid);
     if (fields.Status) this.statusOfCall.set(callSid, fields.Status);
     const form = new URLSearchParams({
@@ -134,7 +134,7 @@ export class FakeExotel {
   }
 
   /** Gather collected keys; the Passthru applet reports them and the flow branches on our status. */
-  async press(callSid: string, digits: string): Promise<{ status: number; prompt?: string; body: unknown }> {
+  async press(callSid: string, digits: string): Promise<{ status: number; prompt?: string; body: any }> {
     const call = this.call(callSid);
     const query = new URLSearchParams({
       CallSid: callSid, CallFrom: call.form.From, CallTo: call.form.CallerId, Direction: 'outbound-api',

@@ -245,7 +245,7 @@ describe('bad input changes nothing', () => {
     assert.equal((await post('wrong-secret-xxxxx/status', { CallSid: 'x', Status: 'completed' })).status, 401);
     const unknown = await post('test-webhook-secret-123/status', { CallSid: 'deadbeef', Status: 'completed', EventType: 'terminal' });
     assert.equal(unknown.status, 404);
-    assert.equal((await unknown.json()).error, 'unknown_call');
+    assert.equal(((await unknown.json()) as { error: string }).error, 'unknown_call');
     const noSid = await post('test-webhook-secret-123/status', { Status: 'completed' });
     assert.equal(noSid.status, 400);
     const badStatus = await post('test-webhook-secret-123/status', { CallSid: 'x', Status: 'exploded', CustomField: 'vendor-order-confirmation-X' });

@@ -55,6 +55,7 @@ interface AttemptState {
 }
 
 const MAX_TRACKED_CALL_SIDS = 20;
+const KEYS_READY_TIMEOUT = '5s';
 
 export class IvrCall {
   readonly callId = workflowInfo().workflowId;
@@ -306,15 +307,21 @@ export class IvrCall {
   }
 
   private validateDigits(input: DigitsInput): void {
-    if (input.callSid !== this.state.currentCallSid) throw new Error(`CallSid ${input.callSid} is not this call's current attempt`);
-    if (!this.asking) throw new Error('the call is not waiting for keys');
     if (!/^[0-9*#]{0,40}$/.test(input.digits)) throw new Error('digits must be keypad characters');
+    if (this.state.status === 'REPORTING' || this.state.status === 'COMPLETED' || this.state.status === 'RIDER_PENDING') {
+      throw new Error('the call is over and is not waiting for keys');
+    }
+    const earlier = this.attempts.get(input.callSid);
+    if (earlier?.terminal) throw new Error(`CallSid ${input.callSid} is not this call's current attempt (it ended)`);
   }
 
   private async onDigits(input: DigitsInput) {
-    // Keys prove the callee answered, even if the answered callback is late.
+    // Keys can overtake the dial result or the answered callback on their way here: wait
+    // briefly for this attempt to be the current one and a question to be open.
+    const ready = await condition(() => this.asking && this.state.currentCallSid === input.callSid, KEYS_READY_TIMEOUT);
+    if (!ready) throw ApplicationFailure.nonRetryable(`CallSid ${input.callSid} is not this call's current attempt`, 'UnknownCallSid');
     const attempt = this.attempt(input.callSid);
-    if (!attempt.answered) this.markAnswered(attempt);
+    if (!attempt.answered) this.markAnswered(attempt); // keys prove the callee answered
     const seq = this.promptSeq;
     this.inbox.push(input);
     await condition(() => this.promptSeq > seq);

@@ -94,6 +94,17 @@ export class FakeExotel {
     return this.connectFor(phone)[count - 1];
   }
 
+  /** The latest dial placed for one of our calls (CustomField carries our call id). */
+  async waitForCall(callId: string, timeoutMs = 20_000): Promise<ConnectRequest> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.connects.filter((c) => c.form.CustomField === callId).at(-1);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no dial for ${callId} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
   private call(callSid: string): ConnectRequest {
     const call = this.connects.find((c) => c.callSid === callSid);
     if (!call) throw new Error(`unknown call ${callSid}`);

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 STATE_DIR="${NERVE_STATE_DIR:-$PWD/.cache}"
 PG_PORT="${NERVE_PG_PORT:-55432}"
 REDIS_PORT="${NERVE_REDIS_PORT:-56379}"
-PG_DIR="$STATE_DIR/pg"
+# Outside the checkout: the postgres user may not be able to enter it (e.g. under /root).
+PG_DIR="${NERVE_PG_DIR:-${TMPDIR:-/tmp}/nerve-pg-$PG_PORT}"
 mkdir -p "$STATE_DIR"
 
 pg_bin() {

@@ -1,0 +1,115 @@
+// Exotel's Voicebot applet WebSocket (bidirectional): snake_case JSON text frames, audio as
+// base64 of 16-bit signed little-endian mono PCM at 8 kHz, or 16/24 kHz when the stream URL
+// carries ?sample-rate=. Exotel sends numbers as strings ("8000"); both forms are accepted.
+import { z } from 'zod';
+import {
+  assertChunkFits,
+  base64Audio,
+  customParameters,
+  decodeFrame,
+  dtmfDigit,
+  sid,
+  type MediaStreamCodec,
+  type OutboundChunkRule,
+  type StreamEvent,
+  wireInteger,
+} from '../media-stream';
+
+const PROVIDER = 'exotel';
+const SAMPLE_RATES = [8000, 16000, 24000];
+
+/**
+ * Exotel states the outbound window in bytes whatever the rate: 3,200 to 100,000 in multiples
+ * of 320. A chunk off the 320 grid leaves a short packet that Exotel pads with a 20 ms wait,
+ * an audible gap; a smaller one stutters on jitter, a larger one can time out.
+ */
+const OUTBOUND_RULE: OutboundChunkRule = Object.freeze({ min: 3_200, multiple: 320, max: 100_000, silenceByte: 0x00 });
+
+const Connected = z.object({}).transform((): StreamEvent => ({ kind: 'connected' }));
+
+const Start = z
+  .object({
+    start: z.object({
+      stream_sid: sid,
+      call_sid: sid,
+      custom_parameters: customParameters,
+      media_format: z.object({
+        encoding: z.literal('audio/x-raw'),
+        sample_rate: wireInteger.refine((rate) => SAMPLE_RATES.includes(rate), 'sample_rate must be 8000, 16000 or 24000'),
+        // Bits per sample despite the name; anything but 16 would be misread as PCM16.
+        bit_rate: wireInteger.refine((bits) => bits === 16, 'bit_rate must be 16').optional(),
+      }),
+    }),
+  })
+  .transform(({ start }): StreamEvent => ({
+    kind: 'start',
+    streamSid: start.stream_sid,
+    callSid: start.call_sid,
+    customParameters: start.custom_parameters,
+    sampleRate: start.media_format.sample_rate,
+    encoding: 'pcm16',
+  }));
+
+const Media = z
+  .object({
+    media: z.object({
+      chunk: wireInteger.optional(),
+      timestamp: wireInteger.optional(),
+      // An odd byte count cannot be whole 16-bit samples: the frame is truncated or not PCM16.
+      payload: base64Audio.refine((pcm) => pcm.length % 2 === 0, 'PCM16 payload has an odd number of bytes'),
+    }),
+  })
+  .transform(({ media }): StreamEvent => ({
+    kind: 'media',
+    payload: media.payload,
+    timestamp: media.timestamp,
+    chunk: media.chunk,
+  }));
+
+const Dtmf = z
+  .object({ dtmf: z.object({ digit: dtmfDigit, duration: wireInteger.optional() }) })
+  .transform(({ dtmf }): StreamEvent => ({ kind: 'dtmf', digit: dtmf.digit }));
+
+const Mark = z
+  .object({ mark: z.object({ name: z.string().min(1).max(256) }) })
+  .transform(({ mark }): StreamEvent => ({ kind: 'mark', name: mark.name }));
+
+// reason: "stopped" (the applet ended) or "callended" (the caller hung up); kept open-ended so
+// a new reason does not break a live call.
+const Stop = z
+  .object({ stop: z.object({ call_sid: sid.optional(), account_sid: sid.optional(), reason: z.string().max(64).optional() }) })
+  .transform(({ stop }): StreamEvent => ({ kind: 'stop', reason: stop.reason }));
+
+const INBOUND = { connected: Connected, start: Start, media: Media, dtmf: Dtmf, mark: Mark, stop: Stop };
+
+function requireSid(streamSid: string): void {
+  if (!streamSid) throw new RangeError('exotel: stream_sid is required');
+}
+
+export const exotelStreamCodec: MediaStreamCodec = {
+  provider: PROVIDER,
+
+  parse: (text) => decodeFrame(PROVIDER, text, INBOUND),
+
+  media(streamSid, audio) {
+    requireSid(streamSid);
+    assertChunkFits(PROVIDER, audio, OUTBOUND_RULE);
+    return JSON.stringify({ event: 'media', stream_sid: streamSid, media: { payload: audio.toString('base64') } });
+  },
+
+  mark(streamSid, name) {
+    requireSid(streamSid);
+    if (!name) throw new RangeError('exotel: mark name is required');
+    return JSON.stringify({ event: 'mark', stream_sid: streamSid, mark: { name } });
+  },
+
+  clear(streamSid) {
+    requireSid(streamSid);
+    return JSON.stringify({ event: 'clear', stream_sid: streamSid });
+  },
+
+  outboundChunkBytes(sampleRate) {
+    if (!SAMPLE_RATES.includes(sampleRate)) throw new RangeError(`exotel streams at 8000, 16000 or 24000 Hz, not ${sampleRate}`);
+    return OUTBOUND_RULE;
+  },
+};

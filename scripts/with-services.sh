@@ -39,7 +39,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
     [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
     as_pg "$INITDB" -D "$PG_DIR" -U postgres --auth=trust >/dev/null
   fi
-  if ! as_pg "$PG_CTL" -D "$PG_DIR" status >/dev/null 2>&1; then
+  if ! pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null && ! as_pg "$PG_CTL" -D "$PG_DIR" status >/dev/null 2>&1; then
     as_pg "$PG_CTL" -D "$PG_DIR" -l "$PG_DIR/server.log" -w \
       -o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
   fi

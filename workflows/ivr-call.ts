@@ -129,7 +129,7 @@ export class IvrCall {
   }
 
   /** Dials until someone answers, with a durable gap between attempts. */
-  async dialUntilAnswered(): Promise<'answered' | 'no-answer' | 'failed'> {
+  private async dialUntilAnswered(): Promise<'answered' | 'no-answer' | 'failed'> {
     const { policy } = this.input;
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
       if (attempt > 1) {
@@ -164,6 +164,19 @@ export class IvrCall {
       }
     }
     return 'no-answer';
+  }
+
+  /** Dials; returns the decision when nobody could be reached, undefined once someone answers. */
+  async reach(): Promise<Decision | undefined> {
+    const dialled = await this.dialUntilAnswered();
+    if (dialled === 'answered') return undefined;
+    return { outcome: dialled === 'failed' ? 'FAILED' : 'NO_ANSWER' };
+  }
+
+  /** Ends a call whose callee never gave a valid answer. */
+  noResponse(): Decision {
+    this.finish('no_response');
+    return { outcome: 'NO_RESPONSE' };
   }
 
   /** Plays a question and waits for a valid answer, reprompting on no input or a wrong key. */

@@ -31,15 +31,11 @@ export async function riderAssignment(input: CallInput<RiderAssignmentRequest>):
 }
 
 async function talkToRider(call: IvrCall): Promise<Decision> {
-  const dialled = await call.dialUntilAnswered();
-  if (dialled === 'failed') return { outcome: 'FAILED' };
-  if (dialled === 'no-answer') return { outcome: 'NO_ANSWER' };
+  const unreachable = await call.reach();
+  if (unreachable) return unreachable;
 
   const choice = await call.ask('summary', parseAcceptReject);
-  if (choice.kind !== 'answer') {
-    call.finish('no_response');
-    return { outcome: 'NO_RESPONSE' };
-  }
+  if (choice.kind !== 'answer') return call.noResponse();
   call.finish(choice.value === 'accept' ? 'accepted' : 'rejected');
   return { outcome: choice.value === 'accept' ? 'ACCEPTED' : 'REJECTED' };
 }

@@ -49,15 +49,11 @@ export async function vendorOrderConfirmation(input: CallInput<VendorOrderConfir
 }
 
 async function talkToVendor(call: IvrCall): Promise<Decision> {
-  const dialled = await call.dialUntilAnswered();
-  if (dialled === 'failed') return { outcome: 'FAILED' };
-  if (dialled === 'no-answer') return { outcome: 'NO_ANSWER' };
+  const unreachable = await call.reach();
+  if (unreachable) return unreachable;
 
   const choice = await call.ask('summary', parseAcceptReject);
-  if (choice.kind !== 'answer') {
-    call.finish('no_response');
-    return { outcome: 'NO_RESPONSE' };
-  }
+  if (choice.kind !== 'answer') return call.noResponse();
   // Once the vendor has decided, the decision stands even if the follow-up goes unanswered.
   if (choice.value === 'accept') {
     const prep = await call.ask('prep_time', parsePrepTime);

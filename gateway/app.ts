@@ -20,7 +20,7 @@ export function createGateway(client: Client, cache: Cache, config: Config): exp
   app.use('/api/nerve', callsApi(client, cache, config));
 
   const control = new TemporalCallControl(client, cache);
-  for (const provider of Object.values(PROVIDERS)) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
+  for (const provider of Object.values(PROVIDERS)) if (provider) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
 
   app.get('/audio/:file', async (req, res) => {
     const match = /^([0-9a-f]{40})\.wav$/.exec(req.params.file);

@@ -43,7 +43,29 @@ const EnvSchema = z.object({
   EXOTEL_APP_ID: z.string().default(''),
   EXOTEL_WEBHOOK_SECRET: z.string().min(8).default('dev-exotel-webhook-secret'),
 
+  // Twilio
+  TWILIO_API_URL: z.string().url().default('https://api.twilio.com'),
+  TWILIO_ACCOUNT_SID: z.string().default(''),
+  TWILIO_AUTH_TOKEN: z.string().default(''),
+  TWILIO_FROM_NUMBER: z.string().default(''),
+
+  // Voicebot calls
+  EXOTEL_VOICEBOT_APP_ID: z.string().default(''), // a flow whose Voicebot applet points at wss://<host>/media/exotel
+  VOICE_PROVIDER: z.enum(['exotel', 'twilio']).default('exotel'),
+  VOICE_MAX_CALL_SECONDS: seconds(600),
+  VAD_MIN_SPEECH_MS: z.coerce.number().int().min(60).max(2000).default(250),
+  VAD_END_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
+  FILLER_AFTER_MS: z.coerce.number().int().min(0).default(300),
+  QUESTIONNAIRE_CONFIG: z.string().optional(), // JSON: { questions: {en: string[], hi: string[]}, minYes?: number }
+
   // Speech
+  ASR_URL: optionalUrl, // Whisper-class server with OpenAI-compatible /v1/audio/transcriptions
+  ASR_MODEL: z.string().default('whisper-1'),
+  ASR_TIMEOUT_SECONDS: seconds(10),
+  LLM_URL: optionalUrl, // OpenAI-compatible /v1/chat/completions
+  LLM_MODEL: z.string().default('gpt-4o-mini'),
+  LLM_API_KEY: z.string().optional(),
+  LLM_TIMEOUT_SECONDS: seconds(20),
   TTS_URL: optionalUrl, // GPU host with an OpenAI-compatible /v1/audio/speech; offline eSpeak-NG when unset
   TTS_MODEL: z.string().default('tts-1'),
   TTS_CACHE_TTL_SECONDS: seconds(7 * 24 * 3600),

@@ -142,6 +142,7 @@ export class IvrCall {
       try {
         ({ callSid } = await this.telephony.placeCall(this.input.provider, {
           callId: this.callId,
+          mode: 'ivr',
           to: this.spec.calleePhone,
           attempt,
           ringTimeoutSeconds: policy.ringTimeoutSeconds,

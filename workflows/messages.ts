@@ -18,6 +18,25 @@ export interface DigitsInput {
 }
 export const submitDigitsUpdate = defineUpdate<NextPrompt, [DigitsInput]>('submitDigits');
 
+/** A transcribed utterance from a media stream. Returns what to say next (one round trip). */
+export interface UtteranceInput {
+  callSid: string;
+  text: string;
+  confidence: number;
+  language: string;
+  durationMs: number;
+}
+export const submitUtteranceUpdate = defineUpdate<NextPrompt, [UtteranceInput]>('submitUtterance');
+
+/** The callee talked over a prompt: how much of it they heard before the gateway stopped it. */
+export interface PromptInterruptedEvent {
+  callSid: string;
+  promptId: string;
+  heardMs: number;
+  totalMs: number;
+}
+export const promptInterruptedSignal = defineSignal<[PromptInterruptedEvent]>('promptInterrupted');
+
 export const callStateQuery = defineQuery<CallState>('callState');
 
 // Custom search attributes, registered with the server by scripts/temporal.ts.

@@ -2,7 +2,7 @@
 
 export type Language = 'hi' | 'en';
 export type CallType = 'vendor-order-confirmation' | 'rider-assignment';
-export type TelephonyProvider = 'exotel';
+export type TelephonyProvider = 'exotel' | 'twilio';
 
 /** Where the call is now; the CallStatus search attribute. */
 export type CallStatus = 'PREPARING' | 'DIALING' | 'WAITING_REDIAL' | 'IN_IVR' | 'REPORTING' | 'RIDER_PENDING' | 'COMPLETED';

@@ -6,7 +6,7 @@ import type { TelephonyProvider } from '../../workflows/types';
 import { exotel } from './exotel';
 import type { PlaceCallRequest, ProviderCallStatus, TelephonyProviderModule } from './types';
 
-export const PROVIDERS: Record<TelephonyProvider, TelephonyProviderModule> = { exotel };
+export const PROVIDERS: Partial<Record<TelephonyProvider, TelephonyProviderModule>> = { exotel };
 
 /** Lets the gateway map a provider CallSid back to our call when a callback lacks CustomField. */
 export const CALL_SID_KEY = (callSid: string) => `callsid:${callSid}`;

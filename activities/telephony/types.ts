@@ -6,6 +6,8 @@ import type { NextPrompt, TerminalStatus } from '../../workflows/types';
 
 export interface PlaceCallRequest {
   callId: string;
+  /** ivr: the provider's IVR flow plays prompts and collects keys; voicebot: a bidirectional media stream to our gateway. */
+  mode: 'ivr' | 'voicebot';
   to: string;
   attempt: number;
   ringTimeoutSeconds: number;

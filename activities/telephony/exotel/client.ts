@@ -20,14 +20,17 @@ export class ExotelClient implements TelephonyClient {
   }
 
   async placeCall(request: PlaceCallRequest): Promise<{ callSid: string }> {
-    const { EXOTEL_SID, EXOTEL_CALLER_ID, EXOTEL_APP_ID } = this.config;
-    if (!EXOTEL_SID || !EXOTEL_CALLER_ID || !EXOTEL_APP_ID) {
-      throw ApplicationFailure.nonRetryable('Exotel is not configured (EXOTEL_SID, EXOTEL_CALLER_ID, EXOTEL_APP_ID)', 'ProviderConfig');
+    const { EXOTEL_SID, EXOTEL_CALLER_ID } = this.config;
+    // The IVR flow (Greeting/Gather/Passthru) or the flow with the Voicebot applet.
+    const appId = request.mode === 'voicebot' ? this.config.EXOTEL_VOICEBOT_APP_ID : this.config.EXOTEL_APP_ID;
+    if (!EXOTEL_SID || !EXOTEL_CALLER_ID || !appId) {
+      const app = request.mode === 'voicebot' ? 'EXOTEL_VOICEBOT_APP_ID' : 'EXOTEL_APP_ID';
+      throw ApplicationFailure.nonRetryable(`Exotel is not configured (EXOTEL_SID, EXOTEL_CALLER_ID, ${app})`, 'ProviderConfig');
     }
     const form = new URLSearchParams({
       From: request.to, // in connect-to-flow mode, From is the number Exotel dials
       CallerId: EXOTEL_CALLER_ID,
-      Url: `http://my.exotel.com/${EXOTEL_SID}/exoml/start_voice/${EXOTEL_APP_ID}`,
+      Url: `http://my.exotel.com/${EXOTEL_SID}/exoml/start_voice/${appId}`,
       CallType: 'trans',
       TimeLimit: String(request.timeLimitSeconds),
       TimeOut: String(request.ringTimeoutSeconds),

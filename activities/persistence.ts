@@ -29,11 +29,23 @@ export interface CallEventEntry {
   data: Record<string, unknown>;
 }
 
+/** One line of a voice call's conversation. */
+export interface TranscriptEntry {
+  dedupeKey: string;
+  speaker: 'bot' | 'caller';
+  text: string;
+  at: string;
+  promptId?: string;
+  confidence?: number;
+  language?: string;
+  durationMs?: number;
+}
+
 export const PRESENCE_KEY = (callId: string) => `presence:call:${callId}`;
 const PRESENCE_TTL_SECONDS = 2 * 3600;
 
 /** Upserts the call's row, appends its new events, and refreshes its live presence. */
-export async function recordCall(record: CallRecord, events: CallEventEntry[]): Promise<void> {
+export async function recordCall(record: CallRecord, events: CallEventEntry[], transcript: TranscriptEntry[] = []): Promise<void> {
   const row = {
     callType: record.callType,
     businessKey: record.orderId,
@@ -55,6 +67,13 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[]): 
     db().call.upsert({ where: { id: record.callId }, create: { id: record.callId, ...row }, update: row }),
     db().callEvent.createMany({
       data: events.map((e) => ({ callId: record.callId, dedupeKey: e.dedupeKey, kind: e.kind, data: e.data as object })),
+      skipDuplicates: true,
+    }),
+    db().transcriptEntry.createMany({
+      data: transcript.map((t) => ({
+        callId: record.callId, dedupeKey: t.dedupeKey, speaker: t.speaker, text: t.text, promptId: t.promptId ?? null,
+        confidence: t.confidence ?? null, language: t.language ?? null, durationMs: t.durationMs ?? null, spokenAt: new Date(t.at),
+      })),
       skipDuplicates: true,
     }),
   ]);

@@ -12,14 +12,13 @@ import { logger } from '../lib/logger';
 import { TemporalCallControl } from './call-control';
 import { callsApi } from './routes/calls-api';
 
-export function createGateway(client: Client, cache: Cache, config: Config): express.Express {
+export function createGateway(client: Client, cache: Cache, config: Config, control = new TemporalCallControl(client, cache)): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
 
   app.use('/api/nerve', callsApi(client, cache, config));
 
-  const control = new TemporalCallControl(client, cache);
   for (const provider of Object.values(PROVIDERS)) if (provider) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
 
   app.get('/audio/:file', async (req, res) => {

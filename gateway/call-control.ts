@@ -5,7 +5,10 @@ import { CALL_SID_KEY } from '../activities/telephony';
 import type { CallControl } from '../activities/telephony/types';
 import type { Cache } from '../lib/cache';
 import { HttpError } from '../lib/http-error';
-import { callStateQuery, type DigitsInput, providerStatusSignal, type ProviderStatusEvent, submitDigitsUpdate } from '../workflows/messages';
+import {
+  callStateQuery, type DigitsInput, promptInterruptedSignal, type PromptInterruptedEvent, providerStatusSignal,
+  type ProviderStatusEvent, submitDigitsUpdate, submitUtteranceUpdate, type UtteranceInput,
+} from '../workflows/messages';
 import type { NextPrompt } from '../workflows/types';
 import { CallIdSchema } from './schemas';
 
@@ -37,11 +40,27 @@ export class TemporalCallControl implements CallControl {
   }
 
   async submitDigits(callId: string, input: DigitsInput, requestId: string): Promise<NextPrompt> {
-    const handle = this.client.workflow.getHandle(callId);
+    const next = await this.update(callId, () =>
+      this.client.workflow.getHandle(callId).executeUpdate(submitDigitsUpdate, { args: [input], updateId: requestId }),
+    );
+    await this.cache.set(PROMPT_KEY(input.callSid), JSON.stringify(next), PROMPT_TTL_SECONDS);
+    return next;
+  }
+
+  submitUtterance(callId: string, input: UtteranceInput, requestId: string): Promise<NextPrompt> {
+    return this.update(callId, () =>
+      this.client.workflow.getHandle(callId).executeUpdate(submitUtteranceUpdate, { args: [input], updateId: requestId }),
+    );
+  }
+
+  async promptInterrupted(callId: string, event: PromptInterruptedEvent): Promise<void> {
+    await this.client.workflow.getHandle(callId).signal(promptInterruptedSignal, event);
+  }
+
+  /** Maps a rejected update to the HTTP answer the provider gets. */
+  private async update(callId: string, send: () => Promise<NextPrompt>): Promise<NextPrompt> {
     try {
-      const next = await handle.executeUpdate(submitDigitsUpdate, { args: [input], updateId: requestId });
-      await this.cache.set(PROMPT_KEY(input.callSid), JSON.stringify(next), PROMPT_TTL_SECONDS);
-      return next;
+      return await send();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'unknown_call', `no running call ${callId}`);
       if (err instanceof WorkflowUpdateFailedError) {

@@ -2,15 +2,14 @@
 import { cache } from '../lib/cache';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
-import { createGateway } from './app';
+import { startGatewayServer } from './server';
 import { connectClient } from './temporal';
 
 async function main() {
   const config = loadConfig();
   const client = await connectClient();
-  const server = createGateway(client, cache(), config).listen(config.PORT, () =>
-    logger.info({ url: `http://localhost:${config.PORT}`, public: config.PUBLIC_BASE_URL }, 'gateway listening'),
-  );
+  const { server } = await startGatewayServer(client, cache(), config);
+  logger.info({ url: `http://localhost:${config.PORT}`, public: config.PUBLIC_BASE_URL }, 'gateway listening');
   const stop = () => server.close(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

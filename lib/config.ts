@@ -50,7 +50,10 @@ const EnvSchema = z.object({
   TWILIO_FROM_NUMBER: z.string().default(''),
 
   // Voicebot calls
-  EXOTEL_VOICEBOT_APP_ID: z.string().default(''), // a flow whose Voicebot applet points at wss://<host>/media/exotel
+  EXOTEL_VOICEBOT_APP_ID: z.string().default(''),
+  // Basic credentials Exotel sends on the Voicebot WebSocket (put them in the applet's wss URL as user:pass@host).
+  EXOTEL_STREAM_USER: z.string().default('exotel'),
+  EXOTEL_STREAM_PASSWORD: z.string().min(8).default('dev-exotel-stream-secret'), // a flow whose Voicebot applet points at wss://<host>/media/exotel
   VOICE_PROVIDER: z.enum(['exotel', 'twilio']).default('exotel'),
   VOICE_MAX_CALL_SECONDS: seconds(600),
   VAD_MIN_SPEECH_MS: z.coerce.number().int().min(60).max(2000).default(250),

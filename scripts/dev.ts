@@ -65,14 +65,14 @@ async function main() {
   const { createCallsWorker } = await import('../workers/calls-worker');
   const { createSpeechWorker } = await import('../workers/speech-worker');
   const { connectClient } = await import('../gateway/temporal');
-  const { createGateway } = await import('../gateway/app');
+  const { startGatewayServer } = await import('../gateway/server');
 
   const { DefaultLogger, Runtime } = await import('@temporalio/worker');
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await connectWorker();
   const workers = await Promise.all([createCallsWorker(connection), createSpeechWorker(connection)]);
   const client = await connectClient();
-  createGateway(client, cache(), config).listen(port);
+  await startGatewayServer(client, cache(), config);
   const running = Promise.all(workers.map((w) => w.run()));
 
   console.log(`

@@ -39,6 +39,7 @@ export class Harness {
   jupiter!: FakeJupiter;
   gatewayUrl = '';
   private gateway?: http.Server;
+  media?: import('../gateway/media/server').MediaStreams;
   private workers = new Map<string, ChildProcess>();
   private env: Record<string, string> = {};
   private tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nerve-test-'));
@@ -95,10 +96,12 @@ export class Harness {
     const { resetConfig, loadConfig } = await import('../lib/config');
     resetConfig();
     const { cache } = await import('../lib/cache');
-    const { createGateway } = await import('../gateway/app');
+    const { startGatewayServer } = await import('../gateway/server');
 
     this.client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
-    this.gateway = createGateway(this.client, cache(), loadConfig()).listen(gatewayPort, '127.0.0.1');
+    const gateway = await startGatewayServer(this.client, cache(), loadConfig(), '127.0.0.1');
+    this.gateway = gateway.server;
+    this.media = gateway.media;
     this.gatewayUrl = gatewayUrl;
     await Promise.all([this.startWorker('calls'), this.startWorker('speech')]);
   }

@@ -1,2 +1,3 @@
 export { vendorOrderConfirmation } from './vendor-order-confirmation';
 export { riderAssignment } from './rider-assignment';
+export { questionnaire } from './questionnaire';

@@ -14,17 +14,21 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as callActivities from '../activities';
-import type { CallEventEntry } from '../activities/persistence';
+import type { CallEventEntry, TranscriptEntry } from '../activities/persistence';
 import type * as speechActivities from '../activities/speech/tts';
 import {
   callStateQuery,
   CallStatusKey,
   type DigitsInput,
   OutcomeKey,
+  promptInterruptedSignal,
+  type PromptInterruptedEvent,
   providerStatusSignal,
   type ProviderStatusEvent,
   ReportStatusKey,
   submitDigitsUpdate,
+  submitUtteranceUpdate,
+  type UtteranceInput,
 } from './messages';
 import type {
   CallInput, CallOutcome, CallResult, CallState, CallStatus, CallType, Language,
@@ -39,9 +43,27 @@ export interface IvrCallSpec {
   language: Language;
   /** Prompt id → text; every id the script plays must be here. */
   prompts: Record<string, string>;
+  /** ivr: the provider's flow plays prompts and gathers keys; voicebot: our media gateway does. */
+  mode: 'ivr' | 'voicebot';
+  /** The prompt ready for the moment the callee answers. */
+  firstPrompt: string;
+  /** Voicebot calls end politely after this long. */
+  maxCallSeconds?: number;
 }
 
-export type Answer<T> = { kind: 'answer'; value: T; digits: string } | { kind: 'no-response' } | { kind: 'hung-up' };
+/** What the callee did: pressed keys (IVR or stream DTMF) or said something (transcribed). */
+export type CalleeInput = ({ kind: 'keys' } & DigitsInput) | ({ kind: 'speech' } & UtteranceInput);
+
+export type Answer<T> =
+  | { kind: 'answer'; value: T; input: CalleeInput }
+  | { kind: 'no-response' }
+  | { kind: 'hung-up' }
+  | { kind: 'time-up' };
+
+/** Adapts a parser of keypad digits to CalleeInput; speech and empty input are not answers. */
+export function keys<T>(parse: (digits: string) => T | undefined): (input: CalleeInput) => T | undefined {
+  return (input) => (input.kind === 'keys' && input.digits ? parse(input.digits) : undefined);
+}
 
 export interface Decision {
   outcome: CallOutcome;
@@ -62,7 +84,9 @@ export class IvrCall {
   readonly state: CallState;
   private prepared: Record<string, PreparedPrompt> = {};
   private readonly attempts = new Map<string, AttemptState>();
-  private readonly inbox: DigitsInput[] = [];
+  private readonly inbox: CalleeInput[] = [];
+  private unsavedTranscript: TranscriptEntry[] = [];
+  private hangUpBy?: number;
   private promptSeq = 0;
   private asking = false;
   private eventSeq = 0;
@@ -114,7 +138,13 @@ export class IvrCall {
     };
     setHandler(callStateQuery, () => this.state);
     setHandler(providerStatusSignal, (event) => this.onProviderStatus(event));
-    setHandler(submitDigitsUpdate, (input) => this.onDigits(input), { validator: (input) => this.validateDigits(input) });
+    setHandler(submitDigitsUpdate, (input) => this.onInput({ kind: 'keys', ...input }), {
+      validator: (input) => this.validateInput(input.callSid, /^[0-9*#]{0,40}$/.test(input.digits) ? undefined : 'digits must be keypad characters'),
+    });
+    setHandler(submitUtteranceUpdate, (input) => this.onInput({ kind: 'speech', ...input }), {
+      validator: (input) => this.validateInput(input.callSid, input.text.length > 2000 ? 'utterance too long' : undefined),
+    });
+    setHandler(promptInterruptedSignal, (event) => this.onInterrupted(event));
   }
 
   /** Synthesizes every prompt before dialling, so none is generated while the callee waits. */
@@ -137,12 +167,12 @@ export class IvrCall {
         await sleep(policy.redialGapSeconds * 1000);
       }
       this.state.attempts = attempt;
-      this.play('summary'); // ready before the callee picks up and the flow fetches it
+      this.play(this.spec.firstPrompt); // ready before the callee picks up and the flow fetches it
       let callSid: string;
       try {
         ({ callSid } = await this.telephony.placeCall(this.input.provider, {
           callId: this.callId,
-          mode: 'ivr',
+          mode: this.spec.mode,
           to: this.spec.calleePhone,
           attempt,
           ringTimeoutSeconds: policy.ringTimeoutSeconds,
@@ -160,6 +190,7 @@ export class IvrCall {
       if (!(await condition(settled, (policy.ringTimeoutSeconds + 30) * 1000))) await this.reconcile(callSid);
       const { answered, terminal } = this.attempt(callSid);
       if (answered || terminal === 'completed') {
+        if (this.spec.maxCallSeconds) this.hangUpBy = Date.now() + this.spec.maxCallSeconds * 1000;
         await this.setStatus('IN_IVR', `answered on attempt ${attempt}`);
         return 'answered';
       }
@@ -180,21 +211,22 @@ export class IvrCall {
     return { outcome: 'NO_RESPONSE' };
   }
 
-  /** Plays a question and waits for a valid answer, reprompting on no input or a wrong key. */
-  async ask<T>(question: string, parse: (digits: string) => T | undefined): Promise<Answer<T>> {
+  /** Plays a question and waits for a valid answer, asking again on no input or an unclear one. */
+  async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined): Promise<Answer<T>> {
     this.play(question);
     this.asking = this.state.awaitingInput = true;
     try {
       for (let misses = 0; ; ) {
-        const gotInput = await condition(() => this.inbox.length > 0 || this.hungUp(), this.input.policy.inputTimeoutSeconds * 1000);
+        const wait = Math.min(this.input.policy.inputTimeoutSeconds * 1000, this.timeLeft());
+        const gotInput = await condition(() => this.inbox.length > 0 || this.hungUp(), wait);
         const input = this.inbox.shift();
         if (!input && this.hungUp()) return { kind: 'hung-up' };
-        const digits = input?.digits ?? '';
-        if (input) this.event('digits', { question, digits, callSid: input.callSid });
-        const value = digits ? parse(digits) : undefined;
-        if (value !== undefined) {
-          this.state.digits.push(digits);
-          return { kind: 'answer', value, digits };
+        if (!input && this.timeLeft() <= 0) return { kind: 'time-up' };
+        if (input) this.recordInput(question, input);
+        const value = input ? parse(input) : undefined;
+        if (value !== undefined && input) {
+          if (input.kind === 'keys') this.state.digits.push(input.digits);
+          return { kind: 'answer', value, input };
         }
         if (!gotInput) this.event('input_timeout', { question });
         if (++misses > this.input.policy.maxReprompts) return { kind: 'no-response' };
@@ -211,7 +243,7 @@ export class IvrCall {
   }
 
   /** Reports the outcome to Jupiter and updates the order, each exactly once. */
-  async complete(decision: Decision, details: { reportFields: Record<string, unknown>; orderStatus: string }): Promise<CallResult> {
+  async complete(decision: Decision, details: { reportFields: Record<string, unknown>; orderStatus?: string }): Promise<CallResult> {
     this.decision = decision;
     this.state.outcome = decision.outcome;
     upsertSearchAttributes([{ key: OutcomeKey, value: decision.outcome }]);
@@ -246,13 +278,15 @@ export class IvrCall {
     this.state.reportStatus = result.reportStatus;
     upsertSearchAttributes([{ key: ReportStatusKey, value: result.reportStatus }]);
 
-    const orderPath = this.input.jupiterOrderPath.replace('{order_id}', encodeURIComponent(this.spec.orderId));
-    const orderUpdate = await this.deliver('order_update', 'PATCH', orderPath, `${this.callId}/${runId}/order`, {
-      status: details.orderStatus,
-      prep_time_minutes: decision.prepTimeMinutes ?? null,
-      call_id: this.callId,
-    });
-    this.event('order_updated', { status: details.orderStatus, delivery: orderUpdate });
+    if (details.orderStatus) {
+      const orderPath = this.input.jupiterOrderPath.replace('{order_id}', encodeURIComponent(this.spec.orderId));
+      const orderUpdate = await this.deliver('order_update', 'PATCH', orderPath, `${this.callId}/${runId}/order`, {
+        status: details.orderStatus,
+        prep_time_minutes: decision.prepTimeMinutes ?? null,
+        call_id: this.callId,
+      });
+      this.event('order_updated', { status: details.orderStatus, delivery: orderUpdate });
+    }
 
     this.state.result = result;
     await this.setStatus('COMPLETED', `${decision.outcome}; report ${result.reportStatus}`);
@@ -284,6 +318,7 @@ export class IvrCall {
     if (prompt.text === undefined) throw ApplicationFailure.nonRetryable(`no prompt ${promptId}`);
     this.state.prompt = { ...prompt, hangup };
     this.promptSeq++;
+    if (this.spec.mode === 'voicebot') this.transcribe({ speaker: 'bot', text: prompt.text, promptId });
   }
 
   private attempt(callSid: string): AttemptState {
@@ -320,26 +355,49 @@ export class IvrCall {
     this.state.answeredAt ??= new Date().toISOString();
   }
 
-  private validateDigits(input: DigitsInput): void {
-    if (!/^[0-9*#]{0,40}$/.test(input.digits)) throw new Error('digits must be keypad characters');
+  private validateInput(callSid: string, problem: string | undefined): void {
+    if (problem) throw new Error(problem);
     if (this.state.status === 'REPORTING' || this.state.status === 'COMPLETED' || this.state.status === 'RIDER_PENDING') {
-      throw new Error('the call is over and is not waiting for keys');
+      throw new Error('the call is over and is not waiting for input');
     }
-    const earlier = this.attempts.get(input.callSid);
-    if (earlier?.terminal) throw new Error(`CallSid ${input.callSid} is not this call's current attempt (it ended)`);
+    if (this.attempts.get(callSid)?.terminal) throw new Error(`CallSid ${callSid} is not this call's current attempt (it ended)`);
   }
 
-  private async onDigits(input: DigitsInput) {
-    // Keys can overtake the dial result or the answered callback on their way here: wait
+  private async onInput(input: CalleeInput) {
+    // Input can overtake the dial result or the answered callback on its way here: wait
     // briefly for this attempt to be the current one and a question to be open.
     const ready = await condition(() => this.asking && this.state.currentCallSid === input.callSid, KEYS_READY_TIMEOUT);
     if (!ready) throw ApplicationFailure.nonRetryable(`CallSid ${input.callSid} is not this call's current attempt`, 'UnknownCallSid');
     const attempt = this.attempt(input.callSid);
-    if (!attempt.answered) this.markAnswered(attempt); // keys prove the callee answered
+    if (!attempt.answered) this.markAnswered(attempt); // input proves the callee answered
     const seq = this.promptSeq;
     this.inbox.push(input);
     await condition(() => this.promptSeq > seq);
     return this.state.prompt!;
+  }
+
+  private onInterrupted(event: PromptInterruptedEvent): void {
+    if (event.callSid !== this.state.currentCallSid) return;
+    // The transcript keeps what was said; this records how much of it was heard.
+    this.event('prompt_interrupted', { ...event });
+  }
+
+  private recordInput(question: string, input: CalleeInput): void {
+    if (input.kind === 'keys') {
+      this.event('digits', { question, digits: input.digits, callSid: input.callSid });
+      if (this.spec.mode === 'voicebot') this.transcribe({ speaker: 'caller', text: `[keys] ${input.digits}` });
+    } else {
+      this.event('utterance', { question, text: input.text, confidence: input.confidence, callSid: input.callSid });
+      this.transcribe({ speaker: 'caller', text: input.text, confidence: input.confidence, language: input.language, durationMs: input.durationMs });
+    }
+  }
+
+  private transcribe(entry: Omit<TranscriptEntry, 'dedupeKey' | 'at'>): void {
+    this.unsavedTranscript.push({ ...entry, dedupeKey: `${workflowInfo().runId}:t${++this.eventSeq}`, at: new Date().toISOString() });
+  }
+
+  private timeLeft(): number {
+    return this.hangUpBy === undefined ? Number.POSITIVE_INFINITY : this.hangUpBy - Date.now();
   }
 
   /** No callback within the ring timeout: ask the provider what became of the call. */
@@ -362,7 +420,9 @@ export class IvrCall {
 
   private async save(): Promise<void> {
     const events = this.unsaved;
+    const transcript = this.unsavedTranscript;
     this.unsaved = [];
+    this.unsavedTranscript = [];
     await this.store.recordCall(
       {
         callId: this.callId,
@@ -383,6 +443,7 @@ export class IvrCall {
         endedAt: this.state.status === 'COMPLETED' ? new Date().toISOString() : undefined,
       },
       events,
+      transcript,
     );
   }
 }

@@ -1,9 +1,9 @@
 // Ask a rider to take a pickup: 1 accepts, 0 declines.
-import { IvrCall, type Decision } from './ivr-call';
+import { IvrCall, keys, type Decision } from './ivr-call';
 import { parseAcceptReject, riderPrompts, withRetries } from './prompts';
 import type { CallInput, CallOutcome, CallResult, RiderAssignmentRequest } from './types';
 
-const ORDER_STATUS: Record<CallOutcome, string> = {
+const ORDER_STATUS: Partial<Record<CallOutcome, string>> = {
   ACCEPTED: 'RIDER_ASSIGNED',
   REJECTED: 'RIDER_DECLINED',
   NO_ANSWER: 'RIDER_UNREACHABLE',
@@ -21,6 +21,8 @@ export async function riderAssignment(input: CallInput<RiderAssignmentRequest>):
       calleePhone: job.rider_phone,
       language: job.language,
       prompts: withRetries(riderPrompts(job), job.language, ['summary']),
+      mode: 'ivr',
+      firstPrompt: 'summary',
     },
     input,
   );
@@ -34,7 +36,7 @@ async function talkToRider(call: IvrCall): Promise<Decision> {
   const unreachable = await call.reach();
   if (unreachable) return unreachable;
 
-  const choice = await call.ask('summary', parseAcceptReject);
+  const choice = await call.ask('summary', keys(parseAcceptReject));
   if (choice.kind !== 'answer') return call.noResponse();
   call.finish(choice.value === 'accept' ? 'accepted' : 'rejected');
   return { outcome: choice.value === 'accept' ? 'ACCEPTED' : 'REJECTED' };

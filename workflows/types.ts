@@ -1,13 +1,13 @@
 // Plain data shared by workflows, activities and the gateway. No runtime code here.
 
 export type Language = 'hi' | 'en';
-export type CallType = 'vendor-order-confirmation' | 'rider-assignment';
+export type CallType = 'vendor-order-confirmation' | 'rider-assignment' | 'questionnaire';
 export type TelephonyProvider = 'exotel' | 'twilio';
 
 /** Where the call is now; the CallStatus search attribute. */
 export type CallStatus = 'PREPARING' | 'DIALING' | 'WAITING_REDIAL' | 'IN_IVR' | 'REPORTING' | 'RIDER_PENDING' | 'COMPLETED';
 /** How the call ended; the Outcome search attribute and the status reported to Jupiter. */
-export type CallOutcome = 'ACCEPTED' | 'REJECTED' | 'NO_ANSWER' | 'NO_RESPONSE' | 'FAILED';
+export type CallOutcome = 'ACCEPTED' | 'REJECTED' | 'ELIGIBLE' | 'NOT_ELIGIBLE' | 'NO_ANSWER' | 'NO_RESPONSE' | 'FAILED';
 export type ReportStatus = 'PENDING' | 'DELIVERED' | 'REJECTED_BY_JUPITER';
 
 /** Exotel's terminal call statuses (Twilio's map onto the same set). */
@@ -63,6 +63,15 @@ export interface RiderAssignmentRequest {
   restaurant_address: string;
   pickup_time_minutes: number;
   language: Language;
+}
+
+export interface QuestionnaireRequest {
+  /** The business key (a lead or applicant id): one questionnaire call per key. */
+  call_key: string;
+  phone: string;
+  name: string;
+  language: Language;
+  provider?: TelephonyProvider;
 }
 
 export interface CallInput<Request> {

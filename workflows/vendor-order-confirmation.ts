@@ -6,13 +6,13 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { IvrCall, type Decision } from './ivr-call';
+import { IvrCall, keys, type Decision } from './ivr-call';
 import { CallStatusKey, CallTypeKey, callIdFor, OrderIdKey, RiderIdKey } from './messages';
 import { parseAcceptReject, parsePrepTime, parseRejectionReason, vendorPrompts, withRetries } from './prompts';
 import { riderAssignment } from './rider-assignment';
 import type { CallInput, CallOutcome, CallResult, RiderAssignmentRequest, VendorOrderConfirmationRequest } from './types';
 
-const ORDER_STATUS: Record<CallOutcome, string> = {
+const ORDER_STATUS: Partial<Record<CallOutcome, string>> = {
   ACCEPTED: 'VENDOR_ACCEPTED',
   REJECTED: 'VENDOR_REJECTED',
   NO_ANSWER: 'VENDOR_UNREACHABLE',
@@ -30,6 +30,8 @@ export async function vendorOrderConfirmation(input: CallInput<VendorOrderConfir
       calleePhone: order.vendor_phone,
       language: order.language,
       prompts: withRetries(vendorPrompts(order), order.language, ['summary', 'prep_time', 'reason']),
+      mode: 'ivr',
+      firstPrompt: 'summary',
     },
     input,
   );
@@ -52,15 +54,15 @@ async function talkToVendor(call: IvrCall): Promise<Decision> {
   const unreachable = await call.reach();
   if (unreachable) return unreachable;
 
-  const choice = await call.ask('summary', parseAcceptReject);
+  const choice = await call.ask('summary', keys(parseAcceptReject));
   if (choice.kind !== 'answer') return call.noResponse();
   // Once the vendor has decided, the decision stands even if the follow-up goes unanswered.
   if (choice.value === 'accept') {
-    const prep = await call.ask('prep_time', parsePrepTime);
+    const prep = await call.ask('prep_time', keys(parsePrepTime));
     call.finish('accepted');
     return { outcome: 'ACCEPTED', prepTimeMinutes: prep.kind === 'answer' ? prep.value : undefined };
   }
-  const reason = await call.ask('reason', parseRejectionReason);
+  const reason = await call.ask('reason', keys(parseRejectionReason));
   call.finish('rejected');
   return { outcome: 'REJECTED', rejectionReason: reason.kind === 'answer' ? reason.value : 'UNSPECIFIED' };
 }

@@ -1,7 +1,9 @@
 // The small interfaces every telephony provider implements. A provider folder holds its
 // REST client (placing calls) and its webhook router (turning callbacks into CallControl calls).
+import type { IncomingMessage } from 'node:http';
 import type { Router } from 'express';
-import type { DigitsInput, ProviderStatusEvent } from '../../workflows/messages';
+import type { DigitsInput, PromptInterruptedEvent, ProviderStatusEvent, UtteranceInput } from '../../workflows/messages';
+import type { MediaStreamCodec } from './media-stream';
 import type { NextPrompt, TerminalStatus } from '../../workflows/types';
 
 export interface PlaceCallRequest {
@@ -31,10 +33,21 @@ export interface CallControl {
   /** Delivers keys and waits for the prompt to play next (one Temporal round trip). */
   submitDigits(callId: string, input: DigitsInput, requestId: string): Promise<NextPrompt>;
   currentPrompt(callId: string, callSid: string): Promise<NextPrompt | undefined>;
+  /** Delivers a transcribed utterance and waits for what to say next. */
+  submitUtterance(callId: string, input: UtteranceInput, requestId: string): Promise<NextPrompt>;
+  promptInterrupted(callId: string, event: PromptInterruptedEvent): Promise<void>;
+}
+
+/** A provider's bidirectional media stream: its wire codec and how it authenticates the socket. */
+export interface MediaStreamProvider {
+  codec: MediaStreamCodec;
+  /** Checks the WebSocket upgrade request (credentials, signature) before any frame is read. */
+  authorizeUpgrade(request: IncomingMessage): boolean;
 }
 
 export interface TelephonyProviderModule {
   name: string;
   client(): TelephonyClient;
   webhooks(control: CallControl): Router;
+  stream?: MediaStreamProvider;
 }

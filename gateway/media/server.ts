@@ -1,0 +1,96 @@
+// Accepts the providers' media-stream WebSockets at /media/<provider>, authenticates the
+// upgrade the provider's way, and gives each socket its own MediaSession.
+import type http from 'node:http';
+import { WebSocketServer } from 'ws';
+import { PROVIDERS } from '../../activities/telephony';
+import type { CallControl } from '../../activities/telephony/types';
+import { AsrError, transcribe } from '../../activities/speech/asr';
+import { synthesizeToCache, TTS_AUDIO_KEY } from '../../activities/speech/tts';
+import { parseWav } from '../../lib/audio';
+import type { Cache } from '../../lib/cache';
+import type { Config } from '../../lib/config';
+import { logger } from '../../lib/logger';
+import type { Language, NextPrompt } from '../../workflows/types';
+import { encodeForStream, type StreamFormat } from './playback';
+import { MediaSession } from './session';
+
+const MAX_FRAME_BYTES = 256 * 1024;
+const ENCODED_CACHE_SIZE = 256;
+const FILLER: Record<Language, string> = { en: 'Hmm, one moment.', hi: 'एक सेकंड।' };
+
+export function attachMediaStreams(server: http.Server, control: CallControl, cache: Cache, config: Config): MediaStreams {
+  const streams = new MediaStreams(control, cache, config);
+  server.on('upgrade', (request, socket, head) => streams.upgrade(request, socket, head));
+  return streams;
+}
+
+export class MediaStreams {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  /** Prompt audio already encoded per stream format: prompts repeat across calls. */
+  private readonly encoded = new Map<string, Buffer>();
+  readonly sessions = new Set<MediaSession>();
+
+  constructor(
+    private readonly control: CallControl,
+    private readonly cache: Cache,
+    private readonly config: Config,
+  ) {}
+
+  upgrade(request: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void {
+    const refuse = (status: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    const match = /^\/media\/([a-z]+)(\?|$)/.exec(request.url ?? '');
+    const stream = match ? PROVIDERS[match[1] as keyof typeof PROVIDERS]?.stream : undefined;
+    if (!stream) return refuse('404 Not Found');
+    if (!stream.authorizeUpgrade(request)) {
+      logger.warn({ provider: match![1] }, 'media stream upgrade refused');
+      return refuse(match![1] === 'twilio' ? '403 Forbidden' : '401 Unauthorized');
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      const session = new MediaSession(ws, stream.codec, {
+        control: this.control,
+        transcribe: (audio, language) => this.transcribe(audio, language),
+        promptAudio: (prompt, format) => this.promptAudio(prompt, format),
+        fillerAudio: (language, format) => this.promptAudio({ id: 'filler', text: FILLER[language as Language] ?? FILLER.hi, hangup: false }, format),
+        vad: { minSpeechMs: this.config.VAD_MIN_SPEECH_MS, endSilenceMs: this.config.VAD_END_SILENCE_MS },
+        fillerAfterMs: this.config.FILLER_AFTER_MS,
+      });
+      this.sessions.add(session);
+      ws.once('close', () => this.sessions.delete(session));
+    });
+  }
+
+  private async transcribe(audio: Int16Array, language: string) {
+    try {
+      return await transcribe(audio, 8000, { language: language === 'en' ? 'en' : 'hinglish' });
+    } catch (err) {
+      if (err instanceof AsrError) {
+        logger.warn({ err: err.message }, 'transcription failed; the utterance is dropped');
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /** The prompt's cached 8 kHz WAV (synthesized now if missing), encoded for the stream. */
+  private async promptAudio(prompt: NextPrompt, format: StreamFormat): Promise<Buffer> {
+    let url = prompt.audioUrl;
+    const language: Language = /[\u0900-\u097F]/.test(prompt.text) ? 'hi' : 'en';
+    if (!url) url = await synthesizeToCache(prompt.text, language);
+    const hash = /\/audio\/([0-9a-f]{40})\.wav$/.exec(url)?.[1] ?? '';
+    const key = `${hash}:${format.encoding}:${format.sampleRate}`;
+    const known = this.encoded.get(key);
+    if (known) return known;
+    let wav = await this.cache.getBuffer(TTS_AUDIO_KEY(hash));
+    if (!wav) {
+      await synthesizeToCache(prompt.text, language); // evicted from the cache: make it again
+      wav = await this.cache.getBuffer(TTS_AUDIO_KEY(hash));
+    }
+    if (!wav) throw new Error(`no audio for prompt ${prompt.id}`);
+    const encoded = encodeForStream(parseWav(wav).samples, format);
+    if (this.encoded.size >= ENCODED_CACHE_SIZE) this.encoded.delete(this.encoded.keys().next().value!);
+    this.encoded.set(key, encoded);
+    return encoded;
+  }
+}

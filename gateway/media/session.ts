@@ -1,0 +1,241 @@
+// One bidirectional media stream (one call). Inbound audio is decoded into 20 ms PCM frames for
+// the endpointer; a finished utterance is transcribed and sent to the call's workflow as an
+// update whose result is the next prompt, which is played back paced with marks. Caller speech
+// during a prompt interrupts it (barge-in). Bad frames cost only this socket, never the process.
+import type { WebSocket } from 'ws';
+import type { CallControl } from '../../activities/telephony/types';
+import { StreamProtocolError, type MediaStreamCodec, type StreamEvent } from '../../activities/telephony/media-stream';
+import { mulawToPcm16, pcm16FromBytesLE, StreamResampler } from '../../lib/audio';
+import { Endpointer, type SpeechEnd } from '../../lib/audio/endpointer';
+import { logger } from '../../lib/logger';
+import type { NextPrompt } from '../../workflows/types';
+import { Playback, type StreamFormat } from './playback';
+
+const FRAME_SAMPLES = 160; // 20 ms at 8 kHz, what the endpointer takes
+const START_TIMEOUT_MS = 10_000;
+const MAX_BAD_FRAMES = 20;
+
+export interface SessionDeps {
+  control: CallControl;
+  /** Speech to text; undefined text means nothing intelligible. */
+  transcribe(audio: Int16Array, language: string): Promise<{ text: string; confidence: number; language: string } | undefined>;
+  /** The prompt's audio as 8 kHz PCM16, already encoded for this stream's format. */
+  promptAudio(prompt: NextPrompt, format: StreamFormat): Promise<Buffer>;
+  /** A short "hmm" for when a reply takes a while, in the stream's format. */
+  fillerAudio(language: string, format: StreamFormat): Promise<Buffer | undefined>;
+  vad: { minSpeechMs: number; endSilenceMs: number };
+  fillerAfterMs: number;
+}
+
+export class MediaSession {
+  private phase: 'awaiting-start' | 'live' | 'closing' | 'closed' = 'awaiting-start';
+  private callId = '';
+  private callSid = '';
+  private streamSid = '';
+  private format: StreamFormat = { encoding: 'pcm16', sampleRate: 8000 };
+  private language = 'hi';
+  private endpointer?: Endpointer;
+  private resampler?: StreamResampler;
+  private playback?: Playback;
+  private readonly frame = new Int16Array(FRAME_SAMPLES);
+  private frameFill = 0;
+  private decoded = new Int16Array(FRAME_SAMPLES * 10);
+  private badFrames = 0;
+  private turn = Promise.resolve();
+  private turnSeq = 0;
+  private readonly log;
+  private readonly startTimer: NodeJS.Timeout;
+  /** Inbound frame handling time (ms), for the benchmark. */
+  readonly frameTimesMs: number[] = [];
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly codec: MediaStreamCodec,
+    private readonly deps: SessionDeps,
+  ) {
+    this.log = logger.child({ provider: codec.provider });
+    this.startTimer = setTimeout(() => this.close(1008, 'no start event within 10 s'), START_TIMEOUT_MS);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return this.badFrame('binary frames are not part of the protocol');
+      this.onFrame(data.toString());
+    });
+    ws.on('close', () => this.onSocketClosed());
+    ws.on('error', (err) => this.log.warn({ err: err.message, callId: this.callId }, 'media socket error'));
+  }
+
+  private onFrame(text: string): void {
+    const t0 = performance.now();
+    let event: StreamEvent;
+    try {
+      event = this.codec.parse(text);
+    } catch (err) {
+      if (err instanceof StreamProtocolError) return this.badFrame(err.message);
+      throw err;
+    }
+    try {
+      this.handle(event);
+    } catch (err) {
+      this.log.error({ err, callId: this.callId }, 'media frame handling failed');
+      this.close(1011, 'internal error');
+    }
+    if (event.kind === 'media') this.frameTimesMs.push(performance.now() - t0);
+  }
+
+  private handle(event: StreamEvent): void {
+    if (event.kind === 'connected') return;
+    if (event.kind === 'start') return void this.start(event).catch((err) => this.fail('start failed', err));
+    if (this.phase !== 'live') return this.badFrame(`${event.kind} before start`);
+    switch (event.kind) {
+      case 'media':
+        return this.onAudio(event.payload);
+      case 'dtmf':
+        return this.respond(() => this.deps.control.submitDigits(this.callId, { callSid: this.callSid, digits: event.digit }, this.requestId()));
+      case 'mark':
+        return this.playback?.onMark(event.name);
+      case 'stop':
+        return this.onStop(event.reason);
+    }
+  }
+
+  private async start(event: Extract<StreamEvent, { kind: 'start' }>): Promise<void> {
+    if (this.phase !== 'awaiting-start') return this.badFrame('a second start event');
+    clearTimeout(this.startTimer);
+    this.phase = 'live';
+    const callId = await this.deps.control.resolveCallId(event.callSid, event.customParameters.callId);
+    if (!callId) return this.close(1008, `unknown call ${event.callSid}`);
+    Object.assign(this, { callId, callSid: event.callSid, streamSid: event.streamSid });
+    this.format = { encoding: event.encoding, sampleRate: event.sampleRate };
+    if (event.encoding === 'pcm16' && event.sampleRate !== 8000) this.resampler = new StreamResampler(event.sampleRate, 8000);
+    this.playback = new Playback((frame) => this.send(frame), this.codec, this.streamSid, this.format);
+    this.endpointer = await Endpointer.create({ sampleRate: 8000, ...this.deps.vad });
+    this.endpointer.on('speech-start', () => this.onSpeechStart());
+    this.endpointer.on('speech-end', (end) => this.onSpeechEnd(end));
+    this.log.info({ callId, streamSid: this.streamSid, format: this.format }, 'media stream started');
+
+    const prompt = await this.deps.control.currentPrompt(callId, this.callSid);
+    if (prompt) await this.play(prompt);
+  }
+
+  /** The per-frame path: decode, resample if needed, cut into 20 ms frames for the endpointer. */
+  private onAudio(payload: Buffer): void {
+    let pcm: Int16Array;
+    if (this.format.encoding === 'mulaw') {
+      if (this.decoded.length < payload.length) this.decoded = new Int16Array(payload.length);
+      pcm = this.decoded.subarray(0, mulawToPcm16(payload, this.decoded));
+    } else {
+      pcm = pcm16FromBytesLE(payload);
+      if (this.resampler) pcm = this.resampler.process(pcm);
+    }
+    for (let i = 0; i < pcm.length; ) {
+      const n = Math.min(FRAME_SAMPLES - this.frameFill, pcm.length - i);
+      this.frame.set(pcm.subarray(i, i + n), this.frameFill);
+      this.frameFill += n;
+      i += n;
+      if (this.frameFill === FRAME_SAMPLES) {
+        this.endpointer?.push(this.frame);
+        this.frameFill = 0;
+      }
+    }
+  }
+
+  private onSpeechStart(): void {
+    const interrupted = this.playback?.interrupt();
+    if (!interrupted) return;
+    this.log.info({ callId: this.callId, ...interrupted }, 'barge-in');
+    this.deps.control
+      .promptInterrupted(this.callId, { callSid: this.callSid, ...interrupted })
+      .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not record barge-in'));
+  }
+
+  private onSpeechEnd(end: SpeechEnd): void {
+    const audio = end.audio;
+    const durationMs = Math.round((audio.length / 8000) * 1000);
+    this.respond(async () => {
+      const heard = await this.deps.transcribe(audio, this.language);
+      if (!heard?.text.trim()) return undefined;
+      const input = { callSid: this.callSid, text: heard.text.trim(), confidence: heard.confidence, language: heard.language, durationMs };
+      return this.deps.control.submitUtterance(this.callId, input, this.requestId());
+    });
+  }
+
+  /** Sends one input to the workflow and plays its answer; turns run one at a time, in order. */
+  private respond(ask: () => Promise<NextPrompt | undefined>): void {
+    this.turn = this.turn.then(async () => {
+      if (this.phase !== 'live') return;
+      let answered = false;
+      const filler = setTimeout(() => void this.playFiller(() => answered), this.deps.fillerAfterMs);
+      try {
+        const next = await ask();
+        answered = true;
+        clearTimeout(filler);
+        if (next) await this.play(next);
+      } catch (err) {
+        answered = true;
+        clearTimeout(filler);
+        this.log.warn({ err: (err as Error).message, callId: this.callId }, 'turn rejected');
+      }
+    });
+  }
+
+  private async playFiller(answered: () => boolean): Promise<void> {
+    const audio = await this.deps.fillerAudio(this.language, this.format).catch(() => undefined);
+    if (audio && !answered() && this.phase === 'live' && !this.playback?.playing) await this.playback?.play('filler', audio);
+  }
+
+  private async play(prompt: NextPrompt): Promise<void> {
+    if (!this.playback || this.phase !== 'live') return;
+    this.language = /[\u0900-\u097F]/.test(prompt.text) ? 'hi' : 'en';
+    const audio = await this.deps.promptAudio(prompt, this.format);
+    const how = await this.playback.play(prompt.id, audio);
+    // The stream ends (and the provider's flow moves on / hangs up) once the goodbye is heard.
+    if (prompt.hangup && how === 'done') this.close(1000, 'call finished');
+  }
+
+  private onStop(reason?: string): void {
+    this.log.info({ callId: this.callId, reason }, 'media stream stopped by provider');
+    this.endpointer?.end();
+    this.close(1000, 'stopped');
+  }
+
+  private onSocketClosed(): void {
+    const wasLive = this.phase === 'live';
+    this.phase = 'closed';
+    clearTimeout(this.startTimer);
+    this.playback?.stop();
+    this.endpointer?.dispose();
+    // The socket went away without our goodbye: the caller hung up or the line dropped.
+    if (wasLive && this.callId) {
+      this.deps.control
+        .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed' })
+        .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not report the hang-up'));
+    }
+  }
+
+  private badFrame(reason: string): void {
+    this.log.warn({ callId: this.callId || undefined, reason }, 'bad media frame');
+    if (this.phase === 'awaiting-start') return this.close(1008, `protocol error before start: ${reason}`.slice(0, 120));
+    if (++this.badFrames > MAX_BAD_FRAMES) this.close(1008, 'too many malformed frames');
+  }
+
+  private fail(what: string, err: unknown): void {
+    this.log.error({ err, callId: this.callId }, what);
+    this.close(1011, what);
+  }
+
+  private send(frame: string): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
+  }
+
+  private close(code: number, reason: string): void {
+    if (this.phase === 'closing' || this.phase === 'closed') return;
+    const wasLive = this.phase === 'live';
+    this.phase = 'closing';
+    if (!wasLive || code !== 1000) this.log.info({ callId: this.callId || undefined, code, reason }, 'closing media stream');
+    if (code === 1000) this.callId = ''; // we ended it on purpose: not a hang-up
+    this.ws.close(code, reason);
+  }
+
+  private requestId(): string {
+    return `${this.streamSid}:${++this.turnSeq}`;
+  }
+}

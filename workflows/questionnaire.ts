@@ -1,0 +1,67 @@
+// A spoken yes/no questionnaire over a media stream: greeting and question 1, then 2 and 3,
+// the result, goodbye. Answers come as speech (transcribed by the gateway) or keys.
+import { classifyKeypad, classifyYesNo } from './yes-no';
+import { IvrCall, type CalleeInput } from './ivr-call';
+import { questionnairePrompts, type QuestionnaireScript } from './questionnaire-prompts';
+import type { CallInput, CallResult, QuestionnaireRequest } from './types';
+
+export interface QuestionnaireInput extends CallInput<QuestionnaireRequest> {
+  script: QuestionnaireScript;
+  maxCallSeconds: number;
+}
+
+export interface QuestionnaireAnswer {
+  question: string;
+  answer: 'yes' | 'no' | 'unclear';
+  via?: 'speech' | 'keys';
+  heard?: string;
+}
+
+const parseYesNo = (input: CalleeInput) => (input.kind === 'keys' ? classifyKeypad(input.digits) : classifyYesNo(input.text));
+
+export async function questionnaire(input: QuestionnaireInput): Promise<CallResult> {
+  const { request: callee, script } = input;
+  const call = new IvrCall(
+    {
+      callType: 'questionnaire',
+      orderId: callee.call_key,
+      partyId: callee.call_key,
+      calleePhone: callee.phone,
+      language: callee.language,
+      prompts: questionnairePrompts(callee.language, callee.name, script),
+      mode: 'voicebot',
+      firstPrompt: 'q1',
+      maxCallSeconds: input.maxCallSeconds,
+    },
+    input,
+  );
+
+  await call.prepare();
+  const unreachable = await call.reach();
+  if (unreachable) return call.complete(unreachable, { reportFields: { call_key: callee.call_key, answers: [], eligible: false } });
+
+  const answers: QuestionnaireAnswer[] = [];
+  let ending: 'hung-up' | 'time-up' | undefined;
+  for (const [i, question] of script.questions.entries()) {
+    const reply = await call.ask(`q${i + 1}`, parseYesNo);
+    if (reply.kind === 'hung-up' || reply.kind === 'time-up') {
+      ending = reply.kind;
+      break;
+    }
+    answers.push(
+      reply.kind === 'answer'
+        ? { question, answer: reply.value, via: reply.input.kind, heard: reply.input.kind === 'speech' ? reply.input.text : reply.input.digits }
+        : { question, answer: 'unclear' }, // asked twice; move on rather than lose the rest
+    );
+  }
+
+  const yes = answers.filter((a) => a.answer === 'yes').length;
+  const complete = answers.length === script.questions.length;
+  const eligible = complete && yes >= (script.minYes ?? script.questions.length);
+  const heardNothing = answers.every((a) => a.answer === 'unclear');
+  if (ending === 'time-up') call.finish('time_up');
+  else if (ending !== 'hung-up') call.finish(heardNothing ? 'no_response' : eligible ? 'eligible' : 'not_eligible');
+
+  const outcome = heardNothing || (ending && !complete) ? 'NO_RESPONSE' : eligible ? 'ELIGIBLE' : 'NOT_ELIGIBLE';
+  return call.complete({ outcome }, { reportFields: { call_key: callee.call_key, answers, eligible } });
+}

@@ -4,9 +4,10 @@ import { cache } from '../../lib/cache';
 import { logger } from '../../lib/logger';
 import type { TelephonyProvider } from '../../workflows/types';
 import { exotel } from './exotel';
+import { twilio } from './twilio';
 import type { PlaceCallRequest, ProviderCallStatus, TelephonyProviderModule } from './types';
 
-export const PROVIDERS: Partial<Record<TelephonyProvider, TelephonyProviderModule>> = { exotel };
+export const PROVIDERS: Partial<Record<TelephonyProvider, TelephonyProviderModule>> = { exotel, twilio };
 
 /** Lets the gateway map a provider CallSid back to our call when a callback lacks CustomField. */
 export const CALL_SID_KEY = (callSid: string) => `callsid:${callSid}`;

@@ -1,0 +1,101 @@
+// Twilio's Programmable Voice REST API (2010-04-01): create a call whose TwiML connects it to
+// our media stream, and read a call's status back.
+import { ApplicationFailure } from '@temporalio/common';
+import { loadConfig } from '../../../lib/config';
+import type { PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../types';
+import { twilioWebhookUrl } from './urls';
+
+/** Twilio's error body: { code, message, more_info, status }. */
+interface TwilioError {
+  code?: number;
+  message?: string;
+  more_info?: string;
+}
+
+/** The call progress events we subscribe to; answered and completed drive the workflow. */
+const STATUS_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
+
+export class TwilioClient implements TelephonyClient {
+  private readonly config = loadConfig();
+
+  private get callsUrl(): string {
+    const base = this.config.TWILIO_API_URL.replace(/\/$/, '');
+    return `${base}/2010-04-01/Accounts/${encodeURIComponent(this.config.TWILIO_ACCOUNT_SID)}/Calls`;
+  }
+
+  private get authHeader(): string {
+    const { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } = this.config;
+    return 'Basic ' + Buffer.from(`${TWILIO_ACCOUNT_SID}:${TWILIO_AUTH_TOKEN}`).toString('base64');
+  }
+
+  async placeCall(request: PlaceCallRequest): Promise<{ callSid: string }> {
+    if (request.mode !== 'voicebot') {
+      throw ApplicationFailure.nonRetryable('Twilio IVR (Gather) is not implemented; use Exotel', 'ProviderConfig');
+    }
+    const { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER } = this.config;
+    if (!TWILIO_ACCOUNT_SID || !TWILIO_AUTH_TOKEN || !TWILIO_FROM_NUMBER) {
+      throw ApplicationFailure.nonRetryable('Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER)', 'ProviderConfig');
+    }
+    const form = new URLSearchParams({
+      To: request.to,
+      From: TWILIO_FROM_NUMBER,
+      // Twilio fetches TwiML here on answer; callId lets the webhook find the call before any CallSid mapping exists.
+      Url: twilioWebhookUrl('voice', { callId: request.callId }),
+      Method: 'POST',
+      // The same hint on status callbacks, in case the CallSid → call mapping was not cached.
+      StatusCallback: twilioWebhookUrl('status', { callId: request.callId }),
+      StatusCallbackMethod: 'POST',
+      Timeout: String(request.ringTimeoutSeconds),
+      TimeLimit: String(request.timeLimitSeconds),
+    });
+    // A list parameter is sent by repeating its name.
+    for (const event of STATUS_EVENTS) form.append('StatusCallbackEvent', event);
+
+    const response = await this.send(`${this.callsUrl}.json`, { method: 'POST', body: form });
+    const body = (await response.json().catch(() => ({}))) as { sid?: string } & TwilioError;
+    if (!response.ok) throw twilioFailure(response.status, body);
+    if (!body.sid) throw ApplicationFailure.retryable('Twilio create-call response has no sid', 'ProviderProtocol');
+    return { callSid: body.sid };
+  }
+
+  async getCallStatus(callSid: string): Promise<ProviderCallStatus> {
+    const response = await this.send(`${this.callsUrl}/${encodeURIComponent(callSid)}.json`, { method: 'GET' });
+    const body = (await response.json().catch(() => ({}))) as { status?: string } & TwilioError;
+    if (!response.ok) throw twilioFailure(response.status, body);
+    return toCallStatus(body.status);
+  }
+
+  private async send(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, {
+        ...init,
+        headers: { Authorization: this.authHeader, Accept: 'application/json' },
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (err) {
+      throw ApplicationFailure.retryable(`Twilio unreachable: ${(err as Error).message}`, 'ProviderUnavailable');
+    }
+  }
+}
+
+/** Auth and bad-number errors will not fix themselves; rate limits and 5xx will. */
+function twilioFailure(status: number, body: TwilioError): ApplicationFailure {
+  const code = body.code ? ` (error ${body.code})` : '';
+  const message = `Twilio answered ${status}${code}: ${body.message ?? 'no message'}`;
+  if (status === 429) return ApplicationFailure.retryable(message, 'ProviderRateLimited');
+  if (status >= 500) return ApplicationFailure.retryable(message, 'ProviderUnavailable');
+  if (status === 401 || status === 403) return ApplicationFailure.nonRetryable(message, 'ProviderAuth');
+  return ApplicationFailure.nonRetryable(message, 'ProviderRejected'); // 400 (21211 invalid To, ...), 404, ...
+}
+
+function toCallStatus(status: string | undefined): ProviderCallStatus {
+  switch (status) {
+    case 'queued': case 'ringing': case 'in-progress': case 'completed': case 'busy': case 'failed': case 'no-answer':
+      return status;
+    case 'canceled': // hung up by us before it was answered: it never reached the callee
+      return 'failed';
+    default:
+      // Not a terminal answer we can trust: let the caller retry instead of ending a live call.
+      throw ApplicationFailure.retryable(`Twilio call has unknown status ${JSON.stringify(status)}`, 'ProviderProtocol');
+  }
+}

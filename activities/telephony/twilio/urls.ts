@@ -1,0 +1,17 @@
+// The URLs Twilio calls back on. Unlike Exotel's they carry no secret: Twilio signs each
+// request (signature.ts), and the signature covers the exact URL, query included.
+import { loadConfig } from '../../../lib/config';
+import { toWebSocketOrigin } from './signature';
+
+export type TwilioWebhook = 'voice' | 'status';
+
+export function twilioWebhookUrl(hook: TwilioWebhook, query?: Record<string, string>): string {
+  const url = `${loadConfig().PUBLIC_BASE_URL}/webhooks/twilio/${hook}`;
+  const search = query && Object.keys(query).length > 0 ? `?${new URLSearchParams(query)}` : '';
+  return url + search;
+}
+
+/** Where <Connect><Stream> opens the bidirectional media WebSocket. */
+export function twilioStreamUrl(): string {
+  return `${toWebSocketOrigin(loadConfig().PUBLIC_BASE_URL)}/media/twilio`;
+}

@@ -35,7 +35,21 @@ export const RiderAssignmentSchema = z.object({
   language,
 });
 
-export const CallIdSchema = z.string().regex(/^(vendor-order-confirmation|rider-assignment)-[A-Za-z0-9_.:-]{1,64}$/, 'not a call id');
+export const QuestionnaireSchema = z.object({
+  call_key: id,
+  phone: e164,
+  name,
+  language,
+  provider: z.enum(['exotel', 'twilio']).optional(),
+});
+
+/** QUESTIONNAIRE_CONFIG: the questions per language and how many yes answers qualify. */
+export const QuestionnaireConfigSchema = z.object({
+  questions: z.object({ en: z.array(z.string().min(1)).min(1).max(10), hi: z.array(z.string().min(1)).min(1).max(10) }),
+  minYes: z.number().int().min(0).optional(),
+});
+
+export const CallIdSchema = z.string().regex(/^(vendor-order-confirmation|rider-assignment|questionnaire)-[A-Za-z0-9_.:-]{1,64}$/, 'not a call id');
 
 // The workflow input types and these schemas must agree.
 const vendorCheck: VendorOrderConfirmationRequest = {} as z.infer<typeof VendorOrderConfirmationSchema>;

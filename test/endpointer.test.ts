@@ -4,9 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseWav, resamplePcm16 } from '../lib/audio';
 import { Endpointer, type EndpointerOptions, type SpeechEnd, type SpeechStart } from '../lib/audio/endpointer';
 import { Vad } from '../lib/audio/vad';
+import { speak } from './speech';
 
 const RATE = 8000;
 const FRAME = RATE / 50;
@@ -14,22 +14,7 @@ const msToSamples = (ms: number) => (ms * RATE) / 1000;
 const FIRST = 'Please confirm the order for tomorrow morning.';
 const SECOND = 'Yes, I will deliver it at nine.';
 
-type ESpeakFactory = (options: { arguments: string[] }) => Promise<{ FS: { readFile(path: string): Uint8Array } }>;
-const spoken = new Map<string, Promise<Int16Array>>();
-
-/** eSpeak-NG's 22.05 kHz WAV, resampled to 8 kHz; cached per text. */
-function speech(text: string, rate = RATE): Promise<Int16Array> {
-  const key = `${rate}:${text}`;
-  if (!spoken.has(key)) {
-    spoken.set(key, (async () => {
-      const { default: ESpeakNg } = (await import('espeak-ng')) as { default: ESpeakFactory };
-      const espeak = await ESpeakNg({ arguments: ['-v', 'en', '-w', '/out.wav', text] });
-      const wav = parseWav(Buffer.from(espeak.FS.readFile('/out.wav')));
-      return resamplePcm16(wav.samples, wav.sampleRate, rate);
-    })());
-  }
-  return spoken.get(key)!;
-}
+const speech = (text: string, rate = RATE) => speak(text, 'en', rate);
 
 const silence = (ms: number) => new Int16Array(msToSamples(ms));
 

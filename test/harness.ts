@@ -14,10 +14,13 @@ import { migrate } from '../scripts/migrate';
 import { startTemporalDevServer, type DevServer } from '../scripts/temporal';
 import { FakeExotel } from './fakes/exotel';
 import { FakeJupiter } from './fakes/jupiter';
+import { FakeSpeechHost } from './fakes/speech-host';
+import { FakeTwilio } from './fakes/twilio';
 
 const ROOT = path.resolve(__dirname, '..');
 export const API_TOKEN = 'test-api-token';
 export const WEBHOOK_SECRET = 'test-webhook-secret-123';
+export const STREAM_PASSWORD = 'test-stream-password';
 
 async function freePort(): Promise<number> {
   const server = http.createServer();
@@ -37,6 +40,8 @@ export class Harness {
   client!: Client;
   exotel!: FakeExotel;
   jupiter!: FakeJupiter;
+  twilio!: FakeTwilio;
+  speechHost!: FakeSpeechHost;
   gatewayUrl = '';
   private gateway?: http.Server;
   media?: import('../gateway/media/server').MediaStreams;
@@ -50,6 +55,8 @@ export class Harness {
 
     const [temporalPort, gatewayPort] = await Promise.all([freePort(), freePort()]);
     this.jupiter = new FakeJupiter();
+    this.twilio = new FakeTwilio('ACtest', 'test-twilio-token');
+    this.speechHost = new FakeSpeechHost();
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     const hooks = `${gatewayUrl}/webhooks/exotel/${WEBHOOK_SECRET}`;
     this.exotel = new FakeExotel('test-account', 'test-key', 'test-token', { promptUrl: `${hooks}/prompt`, passthruUrl: `${hooks}/passthru` });
@@ -59,6 +66,8 @@ export class Harness {
       bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), logger: quietLogger }),
       this.exotel.start(),
       this.jupiter.start(),
+      this.twilio.start(),
+      this.speechHost.start(),
       this.resetStorage(DATABASE_URL, REDIS_URL),
     ]);
     this.temporal = temporal;
@@ -82,6 +91,15 @@ export class Harness {
       EXOTEL_CALLER_ID: '08047112233',
       EXOTEL_APP_ID: '424242',
       EXOTEL_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      EXOTEL_VOICEBOT_APP_ID: '515151',
+      EXOTEL_STREAM_USER: 'exotel',
+      EXOTEL_STREAM_PASSWORD: STREAM_PASSWORD,
+      TWILIO_API_URL: this.twilio.url,
+      TWILIO_ACCOUNT_SID: 'ACtest',
+      TWILIO_AUTH_TOKEN: 'test-twilio-token',
+      TWILIO_FROM_NUMBER: '+14155550100',
+      ASR_URL: this.speechHost.url,
+      MEDIA_START_TIMEOUT_MS: '1500',
       WORKFLOW_BUNDLE_PATH: bundlePath,
       CALL_MAX_ATTEMPTS: '3',
       CALL_REDIAL_GAP_SECONDS: '0.5',
@@ -110,7 +128,7 @@ export class Harness {
     await migrate(databaseUrl, () => {});
     const pg = new Pg({ connectionString: databaseUrl });
     await pg.connect();
-    await pg.query('TRUNCATE call_events, report_outbox, calls');
+    await pg.query('TRUNCATE call_transcripts, call_events, report_outbox, calls');
     await pg.end();
     const { default: Redis } = await import('ioredis');
     const redis = new Redis(redisUrl);
@@ -172,12 +190,13 @@ export class Harness {
 
   async stop(): Promise<void> {
     await Promise.all([...this.workers.keys()].map((k) => this.killWorker(k as 'calls' | 'speech')));
+    this.media?.closeAll();
     this.gateway?.closeAllConnections();
     await new Promise((r) => this.gateway?.close(r));
     await this.client?.connection.close();
     const { closeCache } = await import('../lib/cache');
     const { closeDb } = await import('../lib/db');
-    await Promise.all([closeCache(), closeDb(), this.exotel?.stop(), this.jupiter?.stop(), this.temporal?.stop()]);
+    await Promise.all([closeCache(), closeDb(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.temporal?.stop()]);
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 }

@@ -50,8 +50,8 @@ export async function synthesizeToCache(text: string, language: Language): Promi
 type ESpeakModule = { FS: { readFile(path: string): Uint8Array } };
 type ESpeakFactory = (options: { arguments: string[] }) => Promise<ESpeakModule>;
 
-/** eSpeak-NG compiled to WASM: offline, Hindi and English, about 0.15 s per prompt here. */
-async function synthesizeOffline(text: string, language: Language): Promise<Buffer> {
+/** eSpeak-NG compiled to WASM: offline, Hindi and English, about 0.15 s per prompt here. Returns a WAV. */
+export async function synthesizeOffline(text: string, language: Language): Promise<Buffer> {
   // espeak-ng ships as an ES module; a plain dynamic import keeps this file CommonJS.
   const { default: ESpeakNg } = (await import('espeak-ng')) as { default: ESpeakFactory };
   const espeak = await ESpeakNg({ arguments: ['-v', ESPEAK_VOICES[language], '-w', '/out.wav', text] });

@@ -55,10 +55,16 @@ export class MediaStreams {
         fillerAudio: (language, format) => this.promptAudio({ id: 'filler', text: FILLER[language as Language] ?? FILLER.hi, hangup: false }, format),
         vad: { minSpeechMs: this.config.VAD_MIN_SPEECH_MS, endSilenceMs: this.config.VAD_END_SILENCE_MS },
         fillerAfterMs: this.config.FILLER_AFTER_MS,
+        startTimeoutMs: this.config.MEDIA_START_TIMEOUT_MS,
       });
       this.sessions.add(session);
       ws.once('close', () => this.sessions.delete(session));
     });
+  }
+
+  /** Ends every stream (shutdown): sessions see the close like a dropped line. */
+  closeAll(): void {
+    for (const ws of this.wss.clients) ws.terminate();
   }
 
   private async transcribe(audio: Int16Array, language: string) {

@@ -12,7 +12,6 @@ import type { NextPrompt } from '../../workflows/types';
 import { Playback, type StreamFormat } from './playback';
 
 const FRAME_SAMPLES = 160; // 20 ms at 8 kHz, what the endpointer takes
-const START_TIMEOUT_MS = 10_000;
 const MAX_BAD_FRAMES = 20;
 
 export interface SessionDeps {
@@ -25,6 +24,7 @@ export interface SessionDeps {
   fillerAudio(language: string, format: StreamFormat): Promise<Buffer | undefined>;
   vad: { minSpeechMs: number; endSilenceMs: number };
   fillerAfterMs: number;
+  startTimeoutMs: number;
 }
 
 export class MediaSession {
@@ -54,7 +54,7 @@ export class MediaSession {
     private readonly deps: SessionDeps,
   ) {
     this.log = logger.child({ provider: codec.provider });
-    this.startTimer = setTimeout(() => this.close(1008, 'no start event within 10 s'), START_TIMEOUT_MS);
+    this.startTimer = setTimeout(() => this.close(1008, 'no start event in time'), deps.startTimeoutMs);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return this.badFrame('binary frames are not part of the protocol');
       this.onFrame(data.toString());
@@ -111,6 +111,8 @@ export class MediaSession {
     this.endpointer.on('speech-start', () => this.onSpeechStart());
     this.endpointer.on('speech-end', (end) => this.onSpeechEnd(end));
     this.log.info({ callId, streamSid: this.streamSid, format: this.format }, 'media stream started');
+    // A stream only starts on a connected call, whatever the status callback's timing.
+    await this.deps.control.reportStatus(callId, { callSid: this.callSid, event: 'answered' });
 
     const prompt = await this.deps.control.currentPrompt(callId, this.callSid);
     if (prompt) await this.play(prompt);

@@ -11,7 +11,8 @@ import { HttpError } from '../../lib/http-error';
 import { callIdFor, callStateQuery, CallStatusKey, CallTypeKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
 import type { CallInput, CallPolicy, CallType } from '../../workflows/types';
 import type * as workflows from '../../workflows';
-import { CallIdSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
+import { DEFAULT_QUESTIONNAIRES, type QuestionnaireScript } from '../../workflows/questionnaire-prompts';
+import { CallIdSchema, QuestionnaireConfigSchema, QuestionnaireSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
 
 export function callPolicy(config: Config): CallPolicy {
   return {
@@ -45,15 +46,16 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
   router.use(express.json({ limit: '64kb' }));
 
   /** Starts the call unless one exists for this business key; never dials twice. */
-  async function startCall<W extends typeof workflows.vendorOrderConfirmation | typeof workflows.riderAssignment>(
+  async function startCall<W extends typeof workflows.vendorOrderConfirmation | typeof workflows.riderAssignment | typeof workflows.questionnaire>(
     res: Response,
     workflowType: string,
     callType: CallType,
     input: Parameters<W>[0],
-    partyAttribute: SearchAttributePair,
+    partyAttribute: SearchAttributePair | undefined,
     summary: string,
   ) {
-    const callId = callIdFor(callType, input.request.order_id);
+    const businessKey = 'order_id' in input.request ? input.request.order_id : input.request.call_key;
+    const callId = callIdFor(callType, businessKey);
     try {
       await client.workflow.start<W>(workflowType, {
         taskQueue: config.CALLS_TASK_QUEUE,
@@ -61,10 +63,10 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
         args: [input] as Parameters<W>,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [
-          { key: OrderIdKey, value: input.request.order_id },
+          { key: OrderIdKey, value: businessKey },
           { key: CallTypeKey, value: callType },
           { key: CallStatusKey, value: 'PREPARING' },
-          partyAttribute,
+          ...(partyAttribute ? [partyAttribute] : []),
         ],
         staticSummary: summary,
       });
@@ -94,6 +96,25 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
     const input: CallInput<typeof request> = { request, ...baseInput() };
     await startCall<typeof workflows.riderAssignment>(res, 'riderAssignment', 'rider-assignment', input,
       { key: RiderIdKey, value: request.rider_id }, `Rider ${request.rider_id} for order ${request.order_id}`);
+  });
+
+  const questionnaireConfig = config.QUESTIONNAIRE_CONFIG ? QuestionnaireConfigSchema.parse(JSON.parse(config.QUESTIONNAIRE_CONFIG)) : undefined;
+
+  router.post('/questionnaire', async (req, res) => {
+    const request = QuestionnaireSchema.parse(req.body);
+    const script: QuestionnaireScript = questionnaireConfig
+      ? { questions: questionnaireConfig.questions[request.language], minYes: questionnaireConfig.minYes }
+      : DEFAULT_QUESTIONNAIRES[request.language];
+    const base = baseInput();
+    const input = {
+      request,
+      ...base,
+      provider: request.provider ?? config.VOICE_PROVIDER,
+      policy: { ...base.policy, maxReprompts: 1 }, // an unclear answer is asked again once
+      script,
+      maxCallSeconds: config.VOICE_MAX_CALL_SECONDS,
+    };
+    await startCall<typeof workflows.questionnaire>(res, 'questionnaire', 'questionnaire', input, undefined, `Questionnaire ${request.call_key}`);
   });
 
   router.get('/calls/:id', async (req, res) => {

@@ -1,0 +1,173 @@
+// Voicebot calls end to end: real Temporal, PostgreSQL, Redis; fake Exotel, Twilio, ASR host and
+// Jupiter; a simulated caller on each provider's media-stream WebSocket speaking real audio.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client as Pg } from 'pg';
+import { twilioSignature } from '../activities/telephony/twilio/signature';
+import { eventually, Harness, STREAM_PASSWORD } from './harness';
+import { StreamCaller } from './fakes/stream-caller';
+import { speak } from './speech';
+
+const h = new Harness();
+let pg: Pg;
+
+before(async () => {
+  await h.start();
+  pg = new Pg({ connectionString: process.env.DATABASE_URL });
+  await pg.connect();
+}, { timeout: 180_000 });
+
+after(async () => {
+  await pg?.end();
+  await h.stop();
+});
+
+const wsBase = () => h.gatewayUrl.replace(/^http/, 'ws');
+const exotelAuth = { Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64') };
+
+async function startQuestionnaire(key: string, provider: 'exotel' | 'twilio', language: 'en' | 'hi' = 'en') {
+  const phone = `+9197${key.replace(/\D/g, '').padStart(8, '0').slice(-8)}`;
+  const started = await h.api('POST', '/api/nerve/questionnaire', { call_key: key, phone, name: 'Meera', language, provider });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  return { callId: started.body.call_id as string, phone };
+}
+
+/** Exotel dials the voicebot flow; its Voicebot applet opens our socket. */
+async function exotelCaller(callId: string) {
+  const dial = await h.exotel.waitForCall(callId);
+  assert.equal(dial.form.Url, 'http://my.exotel.com/test-account/exoml/start_voice/515151');
+  const caller = await StreamCaller.open(`${wsBase()}/media/exotel`, 'exotel', exotelAuth);
+  caller.start(dial.callSid, { callId });
+  return { caller, callSid: dial.callSid };
+}
+
+/** Twilio dials, fetches our TwiML, and connects the stream it names. */
+async function twilioCaller(callId: string) {
+  const dial = await eventually(() => h.twilio.creates.find((c) => c.form.get('Url')?.includes(callId)), 20_000, 'Twilio dial');
+  const twiml = await h.twilio.fetchTwiml(dial.callSid);
+  const streamUrl = /<Stream url="([^"]+)"/.exec(twiml)?.[1];
+  assert.equal(streamUrl, `${wsBase()}/media/twilio`);
+  assert.match(twiml, new RegExp(`<Parameter name="callId" value="${callId}"`));
+  await h.twilio.sendStatus(dial.callSid, 'in-progress');
+  const caller = await StreamCaller.open(streamUrl!, 'twilio', { 'X-Twilio-Signature': twilioSignature('test-twilio-token', streamUrl!) });
+  caller.start(dial.callSid, { callId });
+  return { caller, callSid: dial.callSid };
+}
+
+async function say(caller: StreamCaller, text: string, transcript = text, language: 'en' | 'hi' = 'en') {
+  h.speechHost.enqueueTranscript(transcript, { language });
+  caller.speak(await speak(text, language));
+  caller.silence(900); // the endpointer needs 600 ms of quiet to close the utterance
+}
+
+describe('questionnaire', () => {
+  test('by voice over Exotel: three yes answers make the caller eligible; transcript kept', async () => {
+    const { callId } = await startQuestionnaire('QV1', 'exotel');
+    const { caller } = await exotelCaller(callId);
+    const answers = ['Yes, I am.', 'Haan ji.', 'Yes, of course.'];
+    for (const answer of answers) {
+      await caller.heardPrompt();
+      await say(caller, answer);
+    }
+    await caller.waitFor(() => caller.closed !== undefined, 30_000, 'the bot to close the stream after goodbye');
+    assert.equal(caller.closed!.code, 1000);
+
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'ELIGIBLE');
+    const [report] = h.jupiter.reportsFor('QV1');
+    assert.equal(report.body.eligible, true);
+    assert.deepEqual(report.body.answers.map((a: any) => [a.answer, a.via, a.heard]), answers.map((a) => ['yes', 'speech', a]));
+
+    // Each utterance reached the ASR host as a WAV of about the spoken length.
+    const lengths = await Promise.all(answers.map(async (a) => (await speak(a)).length / 8));
+    h.speechHost.transcriptions.slice(-3).forEach((t, i) => {
+      assert.equal(t.sampleRate, 8000);
+      assert.ok(t.durationMs >= lengths[i] - 50 && t.durationMs <= lengths[i] + 900, `utterance ${i}: ${t.durationMs} ms for ${lengths[i]} ms of speech`);
+    });
+
+    const transcript = (await pg.query('SELECT speaker, text, confidence FROM call_transcripts WHERE call_id = $1 ORDER BY id', [callId])).rows;
+    assert.deepEqual(transcript.filter((t) => t.speaker === 'caller').map((t) => t.text), answers);
+    assert.ok(transcript.filter((t) => t.speaker === 'bot').length >= 4, 'questions and the result are in the transcript');
+    assert.ok(transcript.find((t) => t.speaker === 'caller').confidence > 0);
+  });
+
+  test('by keypad over Twilio; an unclear answer is asked again once', async () => {
+    const { callId } = await startQuestionnaire('QT1', 'twilio');
+    const { caller } = await twilioCaller(callId);
+    await caller.heardPrompt();
+    await say(caller, 'Hmm, let me think about it.', 'hmm let me think');
+    await caller.heardPrompt(); // the question again
+    const state = (await h.api('GET', `/api/nerve/calls/${callId}`)).body;
+    assert.equal(state.prompt.id, 'q1_retry');
+    caller.dtmf('1');
+    await caller.heardPrompt();
+    caller.dtmf('2');
+    await caller.heardPrompt();
+    caller.dtmf('1');
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'NOT_ELIGIBLE');
+    const [report] = h.jupiter.reportsFor('QT1');
+    assert.deepEqual(report.body.answers.map((a: any) => a.answer), ['yes', 'no', 'yes']);
+    assert.equal(report.body.answers[0].via, 'keys');
+  });
+
+  test('barge-in: speaking over a question stops it and the answer still counts', async () => {
+    const { callId } = await startQuestionnaire('QB1', 'exotel', 'hi');
+    const { caller } = await exotelCaller(callId);
+    await caller.waitFor(() => caller.received.some((m) => m.event === 'media'), 10_000, 'the first question to start');
+    await new Promise((r) => setTimeout(r, 700)); // part-way through the greeting
+    await say(caller, 'हाँ जी, बिल्कुल', 'haan ji bilkul', 'hi');
+    await caller.waitFor(() => caller.clears > 0, 10_000, 'a clear');
+    await caller.heardPrompt(); // question 2
+    const state = (await h.api('GET', `/api/nerve/calls/${callId}`)).body;
+    assert.equal(state.prompt.id, 'q2');
+    caller.close(); // and then the caller hangs up mid-question
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'NO_RESPONSE');
+    assert.deepEqual(h.jupiter.reportsFor('QB1')[0].body.answers.map((a: any) => a.answer), ['yes']);
+    const [interruption] = (await pg.query("SELECT data FROM call_events WHERE call_id = $1 AND kind = 'prompt_interrupted'", [callId])).rows;
+    assert.equal(interruption.data.promptId, 'q1');
+    assert.ok(interruption.data.heardMs > 0 && interruption.data.heardMs < interruption.data.totalMs, `heard ${interruption.data.heardMs} of ${interruption.data.totalMs} ms`);
+  });
+});
+
+describe('bad media input costs one socket, never the process', () => {
+  test('refused upgrades: wrong Exotel credentials 401, bad Twilio signature 403, unknown path 404', async () => {
+    await assert.rejects(StreamCaller.open(`${wsBase()}/media/exotel`, 'exotel', { Authorization: 'Basic ' + Buffer.from('exotel:nope').toString('base64') }), /401/);
+    await assert.rejects(StreamCaller.open(`${wsBase()}/media/twilio`, 'twilio', { 'X-Twilio-Signature': 'bogus' }), /403/);
+    await assert.rejects(StreamCaller.open(`${wsBase()}/media/nowhere`, 'exotel', exotelAuth), /404/);
+  });
+
+  test('malformed frames, unknown streams and silent sockets are closed or ignored while a live call goes on', async () => {
+    const { callId } = await startQuestionnaire('QX1', 'exotel');
+    const { caller } = await exotelCaller(callId);
+
+    const garbage = await StreamCaller.open(`${wsBase()}/media/exotel`, 'exotel', exotelAuth);
+    garbage.send('{"event": "start", ');
+    const early = await StreamCaller.open(`${wsBase()}/media/exotel`, 'exotel', exotelAuth);
+    early.send({ event: 'media', stream_sid: 'x', media: { chunk: '1', timestamp: '0', payload: 'AAAA' } });
+    const unknown = await StreamCaller.open(`${wsBase()}/media/exotel`, 'exotel', exotelAuth);
+    unknown.start('no-such-call-sid');
+    const silent = await StreamCaller.open(`${wsBase()}/media/exotel`, 'exotel', exotelAuth);
+
+    for (const [socket, what] of [[garbage, 'bad JSON'], [early, 'media before start'], [unknown, 'unknown call'], [silent, 'no start']] as const) {
+      await socket.waitFor(() => socket.closed !== undefined, 5000, `${what} to close`);
+      assert.equal(socket.closed!.code, 1008, what);
+    }
+
+    // On the live call: junk frames are logged and skipped.
+    caller.send('not json');
+    caller.send({ event: 'teleport', stream_sid: 'x' });
+    caller.send({ event: 'media', stream_sid: 'x', media: { chunk: '1', timestamp: '0', payload: '@@@@' } });
+    caller.send({ event: 'media', stream_sid: 'x', media: { chunk: '1', timestamp: '0', payload: Buffer.from([1, 2, 3]).toString('base64') } });
+    for (const _ of [1, 2, 3]) {
+      await caller.heardPrompt();
+      caller.dtmf('1');
+    }
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'ELIGIBLE');
+    assert.equal(caller.closed?.code ?? 1000, 1000);
+    const health = await h.api('GET', '/health', undefined, null);
+    assert.equal(health.status, 200);
+  });
+});

@@ -43,13 +43,23 @@ export const QuestionnaireSchema = z.object({
   provider: z.enum(['exotel', 'twilio']).optional(),
 });
 
+export const LeadQualificationSchema = z.object({
+  lead_id: id,
+  phone: e164,
+  name,
+  language,
+  fields: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'snake_case field names')).min(1).max(10).default(['property_type', 'location', 'budget']),
+  topic: z.string().trim().min(1).max(100).default('property options'),
+  provider: z.enum(['exotel', 'twilio']).optional(),
+});
+
 /** QUESTIONNAIRE_CONFIG: the questions per language and how many yes answers qualify. */
 export const QuestionnaireConfigSchema = z.object({
   questions: z.object({ en: z.array(z.string().min(1)).min(1).max(10), hi: z.array(z.string().min(1)).min(1).max(10) }),
   minYes: z.number().int().min(0).optional(),
 });
 
-export const CallIdSchema = z.string().regex(/^(vendor-order-confirmation|rider-assignment|questionnaire)-[A-Za-z0-9_.:-]{1,64}$/, 'not a call id');
+export const CallIdSchema = z.string().regex(/^(vendor-order-confirmation|rider-assignment|questionnaire|lead-qualification)-[A-Za-z0-9_.:-]{1,64}$/, 'not a call id');
 
 // The workflow input types and these schemas must agree.
 const vendorCheck: VendorOrderConfirmationRequest = {} as z.infer<typeof VendorOrderConfirmationSchema>;

@@ -60,6 +60,7 @@ const EnvSchema = z.object({
   VAD_END_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
   FILLER_AFTER_MS: z.coerce.number().int().min(0).default(300),
   MEDIA_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000), // a socket that never sends start is closed
+  LEAD_MAX_TURNS: z.coerce.number().int().min(1).max(50).default(12),
   QUESTIONNAIRE_CONFIG: z.string().optional(), // JSON: { questions: {en: string[], hi: string[]}, minYes?: number }
 
   // Speech

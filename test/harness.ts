@@ -99,6 +99,7 @@ export class Harness {
       TWILIO_AUTH_TOKEN: 'test-twilio-token',
       TWILIO_FROM_NUMBER: '+14155550100',
       ASR_URL: this.speechHost.url,
+      LLM_URL: this.speechHost.url,
       MEDIA_START_TIMEOUT_MS: '1500',
       WORKFLOW_BUNDLE_PATH: bundlePath,
       CALL_MAX_ATTEMPTS: '3',

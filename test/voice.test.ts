@@ -69,6 +69,9 @@ describe('questionnaire', () => {
       await caller.heardPrompt();
       await say(caller, answer);
     }
+    const { cache } = await import('../lib/cache');
+    const live = JSON.parse((await cache().get(`session:${callId}`)) ?? '{}');
+    assert.equal(live.provider, 'exotel', 'live session state is kept in Redis');
     await caller.waitFor(() => caller.closed !== undefined, 30_000, 'the bot to close the stream after goodbye');
     assert.equal(caller.closed!.code, 1000);
 
@@ -169,5 +172,60 @@ describe('bad media input costs one socket, never the process', () => {
     assert.equal(caller.closed?.code ?? 1000, 1000);
     const health = await h.api('GET', '/health', undefined, null);
     assert.equal(health.status, 200);
+  });
+});
+
+describe('lead qualification', () => {
+  test('the model leads the talk until it has the fields; the lead is qualified', async () => {
+    const started = await h.api('POST', '/api/nerve/lead-qualification', { lead_id: 'L1', phone: '+919700000011', name: 'Arjun', language: 'en' });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const { caller } = await exotelCaller(started.body.call_id);
+    const turns = [
+      { says: 'Yes, tell me.', reply: { say: 'What kind of property are you looking for?', collected: {}, should_end: false, escalate: false } },
+      { says: 'A two bedroom flat in Pune.', reply: { say: 'And your budget?', collected: { property_type: '2BHK flat', location: 'Pune' }, should_end: false, escalate: false } },
+      { says: 'About eighty lakh.', reply: { say: 'Thank you Arjun, our advisor will call you. Goodbye.', collected: { budget: '80 lakh' }, should_end: true, escalate: false } },
+    ];
+    for (const turn of turns) {
+      await caller.heardPrompt();
+      h.speechHost.enqueueReply(turn.reply);
+      await say(caller, turn.says);
+    }
+    const result = await h.result(started.body.call_id);
+    assert.equal(result.outcome, 'QUALIFIED');
+    const [report] = h.jupiter.reportsFor('L1');
+    assert.deepEqual(report.body.fields, { property_type: '2BHK flat', location: 'Pune', budget: '80 lakh' });
+    // The model saw the whole conversation, the lead's words as transcribed.
+    const lastChat = h.speechHost.chats.at(-1)!.body.messages.map((m: any) => m.content);
+    for (const turn of turns) assert.ok(lastChat.includes(turn.says), `the model saw "${turn.says}"`);
+    await caller.waitFor(() => caller.closed !== undefined, 20_000, 'goodbye and close');
+  });
+
+  test('asking for a person escalates', async () => {
+    const started = await h.api('POST', '/api/nerve/lead-qualification', { lead_id: 'L2', phone: '+919700000012', name: 'Sana', language: 'en', fields: ['location'] });
+    const { caller } = await exotelCaller(started.body.call_id);
+    await caller.heardPrompt();
+    h.speechHost.enqueueReply({ say: 'Sure, connecting you to a colleague.', collected: {}, should_end: false, escalate: true });
+    await say(caller, 'Can I talk to a real person please?');
+    const result = await h.result(started.body.call_id);
+    assert.equal(result.outcome, 'ESCALATED');
+    assert.deepEqual(h.jupiter.reportsFor('L2')[0].body.missing, ['location']);
+  });
+});
+
+describe('crash recovery mid-conversation', () => {
+  test('the calls worker dies between answers; the conversation goes on and reports once', async () => {
+    const { callId } = await startQuestionnaire('QC1', 'exotel');
+    const { caller } = await exotelCaller(callId);
+    await caller.heardPrompt();
+    await say(caller, 'Yes, I am.');
+    await caller.heardPrompt();
+    await h.killWorker('calls');
+    caller.dtmf('1'); // waits in Temporal until a worker is back
+    await h.startWorker('calls');
+    await caller.heardPrompt();
+    caller.dtmf('1');
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'ELIGIBLE');
+    assert.equal(h.jupiter.reportsFor('QC1').length, 1);
   });
 });

@@ -1,5 +1,7 @@
-// The speech task queue: TTS (and later ASR/LLM). Run it on the GPU host in production.
+// The speech task queue: TTS and LLM turns. Run it on the GPU host in production.
+// (ASR runs in the gateway against the same host: audio never passes through Temporal.)
 import { type NativeConnection, Worker } from '@temporalio/worker';
+import { llmTurn } from '../activities/speech/llm';
 import * as tts from '../activities/speech/tts';
 import { loadConfig } from '../lib/config';
 
@@ -9,7 +11,7 @@ export async function createSpeechWorker(connection: NativeConnection): Promise<
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.SPEECH_TASK_QUEUE,
-    activities: { synthesizePrompts: tts.synthesizePrompts },
+    activities: { synthesizePrompts: tts.synthesizePrompts, llmTurn },
     maxConcurrentActivityTaskExecutions: 8,
   });
 }

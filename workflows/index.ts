@@ -1,3 +1,4 @@
 export { vendorOrderConfirmation } from './vendor-order-confirmation';
 export { riderAssignment } from './rider-assignment';
 export { questionnaire } from './questionnaire';
+export { leadQualification } from './lead-qualification';

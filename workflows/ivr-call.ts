@@ -211,8 +211,24 @@ export class IvrCall {
     return { outcome: 'NO_RESPONSE' };
   }
 
+  /** Adds prompts made during the call (e.g. an LLM's reply, synthesized). */
+  addPrompts(prompts: Record<string, PreparedPrompt>): void {
+    Object.assign(this.prepared, prompts);
+    for (const [id, prompt] of Object.entries(prompts)) this.spec.prompts[id] = prompt.text;
+  }
+
+  /** Synthesizes a line decided during the call; falls back to text (the gateway then synthesizes it). */
+  async prepareLine(id: string, text: string): Promise<void> {
+    try {
+      this.addPrompts(await this.speech.synthesizePrompts({ language: this.spec.language, texts: { [id]: text } }));
+    } catch (err) {
+      this.event('tts_unavailable', { error: errorMessage(err) });
+      this.addPrompts({ [id]: { id, text } });
+    }
+  }
+
   /** Plays a question and waits for a valid answer, asking again on no input or an unclear one. */
-  async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined): Promise<Answer<T>> {
+  async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt = `${question}_retry`): Promise<Answer<T>> {
     this.play(question);
     this.asking = this.state.awaitingInput = true;
     try {
@@ -230,7 +246,7 @@ export class IvrCall {
         }
         if (!gotInput) this.event('input_timeout', { question });
         if (++misses > this.input.policy.maxReprompts) return { kind: 'no-response' };
-        this.play(`${question}_retry`);
+        this.play(retryPrompt);
       }
     } finally {
       this.asking = this.state.awaitingInput = false;

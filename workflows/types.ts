@@ -1,13 +1,15 @@
 // Plain data shared by workflows, activities and the gateway. No runtime code here.
 
 export type Language = 'hi' | 'en';
-export type CallType = 'vendor-order-confirmation' | 'rider-assignment' | 'questionnaire';
+export type CallType = 'vendor-order-confirmation' | 'rider-assignment' | 'questionnaire' | 'lead-qualification';
 export type TelephonyProvider = 'exotel' | 'twilio';
 
 /** Where the call is now; the CallStatus search attribute. */
 export type CallStatus = 'PREPARING' | 'DIALING' | 'WAITING_REDIAL' | 'IN_IVR' | 'REPORTING' | 'RIDER_PENDING' | 'COMPLETED';
 /** How the call ended; the Outcome search attribute and the status reported to Jupiter. */
-export type CallOutcome = 'ACCEPTED' | 'REJECTED' | 'ELIGIBLE' | 'NOT_ELIGIBLE' | 'NO_ANSWER' | 'NO_RESPONSE' | 'FAILED';
+export type CallOutcome =
+  | 'ACCEPTED' | 'REJECTED' | 'ELIGIBLE' | 'NOT_ELIGIBLE' | 'QUALIFIED' | 'DECLINED' | 'ESCALATED'
+  | 'NO_ANSWER' | 'NO_RESPONSE' | 'FAILED';
 export type ReportStatus = 'PENDING' | 'DELIVERED' | 'REJECTED_BY_JUPITER';
 
 /** Exotel's terminal call statuses (Twilio's map onto the same set). */
@@ -71,6 +73,18 @@ export interface QuestionnaireRequest {
   phone: string;
   name: string;
   language: Language;
+  provider?: TelephonyProvider;
+}
+
+export interface LeadQualificationRequest {
+  lead_id: string;
+  phone: string;
+  name: string;
+  language: Language;
+  /** What the campaign needs to know; defaults to property type, location and budget. */
+  fields: string[];
+  /** One line on what the call is about, for the greeting and the model. */
+  topic: string;
   provider?: TelephonyProvider;
 }
 

@@ -15,6 +15,8 @@ import { encodeForStream, type StreamFormat } from './playback';
 import { MediaSession } from './session';
 
 const MAX_FRAME_BYTES = 256 * 1024;
+export const SESSION_KEY = (callId: string) => `session:${callId}`;
+const SESSION_TTL_SECONDS = 3600;
 const ENCODED_CACHE_SIZE = 256;
 const FILLER: Record<Language, string> = { en: 'Hmm, one moment.', hi: 'एक सेकंड।' };
 
@@ -50,6 +52,7 @@ export class MediaStreams {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const session = new MediaSession(ws, stream.codec, {
         control: this.control,
+        saveState: (id, state) => (state ? this.cache.set(SESSION_KEY(id), JSON.stringify(state), SESSION_TTL_SECONDS) : this.cache.del(SESSION_KEY(id))),
         transcribe: (audio, language) => this.transcribe(audio, language),
         promptAudio: (prompt, format) => this.promptAudio(prompt, format),
         fillerAudio: (language, format) => this.promptAudio({ id: 'filler', text: FILLER[language as Language] ?? FILLER.hi, hangup: false }, format),

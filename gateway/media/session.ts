@@ -22,6 +22,8 @@ export interface SessionDeps {
   promptAudio(prompt: NextPrompt, format: StreamFormat): Promise<Buffer>;
   /** A short "hmm" for when a reply takes a while, in the stream's format. */
   fillerAudio(language: string, format: StreamFormat): Promise<Buffer | undefined>;
+  /** Live session state for dashboards and ops (Redis with a TTL); never on the per-frame path. */
+  saveState(callId: string, state: Record<string, unknown> | undefined): Promise<void>;
   vad: { minSpeechMs: number; endSilenceMs: number };
   fillerAfterMs: number;
   startTimeoutMs: number;
@@ -43,10 +45,15 @@ export class MediaSession {
   private badFrames = 0;
   private turn = Promise.resolve();
   private turnSeq = 0;
+  private stateKey = '';
   private readonly log;
   private readonly startTimer: NodeJS.Timeout;
   /** Inbound frame handling time (ms), for the benchmark. */
   readonly frameTimesMs: number[] = [];
+  /** The playback's per-chunk scheduling lateness (ms), for the benchmark. */
+  get playbackJitterMs(): number[] {
+    return this.playback?.jitterMs ?? [];
+  }
 
   constructor(
     private readonly ws: WebSocket,
@@ -103,7 +110,7 @@ export class MediaSession {
     this.phase = 'live';
     const callId = await this.deps.control.resolveCallId(event.callSid, event.customParameters.callId);
     if (!callId) return this.close(1008, `unknown call ${event.callSid}`);
-    Object.assign(this, { callId, callSid: event.callSid, streamSid: event.streamSid });
+    Object.assign(this, { callId, stateKey: callId, callSid: event.callSid, streamSid: event.streamSid });
     this.format = { encoding: event.encoding, sampleRate: event.sampleRate };
     if (event.encoding === 'pcm16' && event.sampleRate !== 8000) this.resampler = new StreamResampler(event.sampleRate, 8000);
     this.playback = new Playback((frame) => this.send(frame), this.codec, this.streamSid, this.format);
@@ -114,6 +121,7 @@ export class MediaSession {
     // A stream only starts on a connected call, whatever the status callback's timing.
     await this.deps.control.reportStatus(callId, { callSid: this.callSid, event: 'answered' });
 
+    this.publish('listening');
     const prompt = await this.deps.control.currentPrompt(callId, this.callSid);
     if (prompt) await this.play(prompt);
   }
@@ -144,6 +152,7 @@ export class MediaSession {
     const interrupted = this.playback?.interrupt();
     if (!interrupted) return;
     this.log.info({ callId: this.callId, ...interrupted }, 'barge-in');
+    this.publish('caller-speaking', { interrupted: interrupted.promptId });
     this.deps.control
       .promptInterrupted(this.callId, { callSid: this.callSid, ...interrupted })
       .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not record barge-in'));
@@ -188,7 +197,9 @@ export class MediaSession {
     if (!this.playback || this.phase !== 'live') return;
     this.language = /[\u0900-\u097F]/.test(prompt.text) ? 'hi' : 'en';
     const audio = await this.deps.promptAudio(prompt, this.format);
+    this.publish('speaking', { prompt: prompt.id });
     const how = await this.playback.play(prompt.id, audio);
+    if (how === 'done') this.publish('listening');
     // The stream ends (and the provider's flow moves on / hangs up) once the goodbye is heard.
     if (prompt.hangup && how === 'done') this.close(1000, 'call finished');
   }
@@ -202,6 +213,7 @@ export class MediaSession {
   private onSocketClosed(): void {
     const wasLive = this.phase === 'live';
     this.phase = 'closed';
+    if (this.streamSid) void this.deps.saveState(this.sessionKey(), undefined).catch(() => {});
     clearTimeout(this.startTimer);
     this.playback?.stop();
     this.endpointer?.dispose();
@@ -235,6 +247,15 @@ export class MediaSession {
     if (!wasLive || code !== 1000) this.log.info({ callId: this.callId || undefined, code, reason }, 'closing media stream');
     if (code === 1000) this.callId = ''; // we ended it on purpose: not a hang-up
     this.ws.close(code, reason);
+  }
+
+  private publish(activity: string, extra: Record<string, unknown> = {}): void {
+    const state = { call_id: this.callId, call_sid: this.callSid, stream_sid: this.streamSid, provider: this.codec.provider, activity, turns: this.turnSeq, at: new Date().toISOString(), ...extra };
+    this.deps.saveState(this.sessionKey(), state).catch((err) => this.log.warn({ err: err.message }, 'could not save session state'));
+  }
+
+  private sessionKey(): string {
+    return this.stateKey || this.streamSid;
   }
 
   private requestId(): string {

@@ -12,7 +12,7 @@ import { callIdFor, callStateQuery, CallStatusKey, CallTypeKey, OrderIdKey, Ride
 import type { CallInput, CallPolicy, CallType } from '../../workflows/types';
 import type * as workflows from '../../workflows';
 import { DEFAULT_QUESTIONNAIRES, type QuestionnaireScript } from '../../workflows/questionnaire-prompts';
-import { CallIdSchema, QuestionnaireConfigSchema, QuestionnaireSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
+import { CallIdSchema, LeadQualificationSchema, QuestionnaireConfigSchema, QuestionnaireSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
 
 export function callPolicy(config: Config): CallPolicy {
   return {
@@ -46,7 +46,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
   router.use(express.json({ limit: '64kb' }));
 
   /** Starts the call unless one exists for this business key; never dials twice. */
-  async function startCall<W extends typeof workflows.vendorOrderConfirmation | typeof workflows.riderAssignment | typeof workflows.questionnaire>(
+  async function startCall<W extends typeof workflows.vendorOrderConfirmation | typeof workflows.riderAssignment | typeof workflows.questionnaire | typeof workflows.leadQualification>(
     res: Response,
     workflowType: string,
     callType: CallType,
@@ -54,7 +54,8 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
     partyAttribute: SearchAttributePair | undefined,
     summary: string,
   ) {
-    const businessKey = 'order_id' in input.request ? input.request.order_id : input.request.call_key;
+    const request = input.request;
+    const businessKey = 'order_id' in request ? request.order_id : 'call_key' in request ? request.call_key : request.lead_id;
     const callId = callIdFor(callType, businessKey);
     try {
       await client.workflow.start<W>(workflowType, {
@@ -115,6 +116,18 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
       maxCallSeconds: config.VOICE_MAX_CALL_SECONDS,
     };
     await startCall<typeof workflows.questionnaire>(res, 'questionnaire', 'questionnaire', input, undefined, `Questionnaire ${request.call_key}`);
+  });
+
+  router.post('/lead-qualification', async (req, res) => {
+    const request = LeadQualificationSchema.parse(req.body);
+    const input = {
+      request,
+      ...baseInput(),
+      provider: request.provider ?? config.VOICE_PROVIDER,
+      maxCallSeconds: config.VOICE_MAX_CALL_SECONDS,
+      maxTurns: config.LEAD_MAX_TURNS,
+    };
+    await startCall<typeof workflows.leadQualification>(res, 'leadQualification', 'lead-qualification', input, undefined, `Lead ${request.lead_id}`);
   });
 
   router.get('/calls/:id', async (req, res) => {

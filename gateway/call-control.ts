@@ -6,7 +6,7 @@ import type { CallControl } from '../activities/telephony/types';
 import type { Cache } from '../lib/cache';
 import { HttpError } from '../lib/http-error';
 import {
-  callStateQuery, type DigitsInput, promptInterruptedSignal, type PromptInterruptedEvent, providerStatusSignal,
+  callStateQuery, type DigitsInput, nextPromptUpdate, type NextPromptWatch, promptInterruptedSignal, type PromptInterruptedEvent, providerStatusSignal,
   type ProviderStatusEvent, submitDigitsUpdate, submitUtteranceUpdate, type UtteranceInput,
 } from '../workflows/messages';
 import type { NextPrompt } from '../workflows/types';
@@ -55,6 +55,12 @@ export class TemporalCallControl implements CallControl {
 
   async promptInterrupted(callId: string, event: PromptInterruptedEvent): Promise<void> {
     await this.client.workflow.getHandle(callId).signal(promptInterruptedSignal, event);
+  }
+
+  watchPrompt(callId: string, watch: NextPromptWatch): Promise<NextPrompt> {
+    // One id per (call attempt, position): a watch re-sent after a reconnect joins the first.
+    const updateId = `watch:${watch.callSid}:${watch.afterSeq}`;
+    return this.update(callId, () => this.client.workflow.getHandle(callId).executeUpdate(nextPromptUpdate, { args: [watch], updateId }));
   }
 
   /** Maps a rejected update to the HTTP answer the provider gets. */

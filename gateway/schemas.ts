@@ -41,6 +41,8 @@ export const QuestionnaireSchema = z.object({
   name,
   language,
   provider: z.enum(['exotel', 'twilio']).optional(),
+  /** A shorter limit than VOICE_MAX_CALL_SECONDS for this call. */
+  max_call_seconds: z.number().int().min(5).optional(),
 });
 
 export const LeadQualificationSchema = z.object({
@@ -51,6 +53,7 @@ export const LeadQualificationSchema = z.object({
   fields: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'snake_case field names')).min(1).max(10).default(['property_type', 'location', 'budget']),
   topic: z.string().trim().min(1).max(100).default('property options'),
   provider: z.enum(['exotel', 'twilio']).optional(),
+  max_call_seconds: z.number().int().min(5).optional(),
 });
 
 /** QUESTIONNAIRE_CONFIG: the questions per language and how many yes answers qualify. */

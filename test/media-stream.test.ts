@@ -13,6 +13,12 @@ import {
 import { exotelStreamCodec as exotel } from '../activities/telephony/exotel/stream';
 import { twilioStreamCodec as twilio } from '../activities/telephony/twilio/stream';
 
+/** The top-level stream id of a documented message, as the codec copies it onto the event. */
+const sidOf = (json: string, field: string) => {
+  const sid = JSON.parse(json)[field];
+  return typeof sid === 'string' ? { streamSid: sid } : {};
+};
+
 function rejects(codec: MediaStreamCodec, text: string, code: StreamProtocolErrorCode, reason?: RegExp): void {
   assert.throws(
     () => codec.parse(text),
@@ -105,9 +111,10 @@ describe('exotel stream codec', () => {
     assert.ok(media.payload.equals(PCM_100MS), 'payload is the raw PCM bytes');
     assert.equal(media.timestamp, 200);
     assert.equal(media.chunk, 2);
-    assert.deepEqual(exotel.parse(documented.dtmf), { kind: 'dtmf', digit: '5' });
-    assert.deepEqual(exotel.parse(documented.mark), { kind: 'mark', name: 'my-label' });
-    assert.deepEqual(exotel.parse(documented.stop), { kind: 'stop', reason: 'callended' });
+    assert.equal(media.streamSid, 'MZxxxxxxxxxxxxxxxxxxxxxxxx', 'the stream id travels with the event');
+    assert.deepEqual(exotel.parse(documented.dtmf), { kind: 'dtmf', digit: '5', ...sidOf(documented.dtmf, 'stream_sid') });
+    assert.deepEqual(exotel.parse(documented.mark), { kind: 'mark', name: 'my-label', ...sidOf(documented.mark, 'stream_sid') });
+    assert.deepEqual(exotel.parse(documented.stop), { kind: 'stop', reason: 'callended', ...sidOf(documented.stop, 'stream_sid') });
   });
 
   test('accepts numbers as JSON numbers or as digit strings', () => {
@@ -310,9 +317,10 @@ describe('twilio stream codec', () => {
     assert.ok(media.payload.equals(MULAW_20MS), 'payload is the raw μ-law bytes');
     assert.equal(media.chunk, 2);
     assert.equal(media.timestamp, 5);
-    assert.deepEqual(twilio.parse(documented.dtmf), { kind: 'dtmf', digit: '1' });
-    assert.deepEqual(twilio.parse(documented.mark), { kind: 'mark', name: 'my label' });
-    assert.deepEqual(twilio.parse(documented.stop), { kind: 'stop' });
+    assert.equal(media.streamSid, 'MZXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX', 'the stream id travels with the event');
+    assert.deepEqual(twilio.parse(documented.dtmf), { kind: 'dtmf', digit: '1', ...sidOf(documented.dtmf, 'streamSid') });
+    assert.deepEqual(twilio.parse(documented.mark), { kind: 'mark', name: 'my label', ...sidOf(documented.mark, 'streamSid') });
+    assert.deepEqual(twilio.parse(documented.stop), { kind: 'stop', ...sidOf(documented.stop, 'streamSid') });
   });
 
   test('accepts a start without custom parameters', () => {

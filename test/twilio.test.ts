@@ -53,6 +53,9 @@ class StubControl implements CallControl {
     throw new Error('utterances arrive over the media stream, not webhooks');
   }
   async promptInterrupted() {}
+  async watchPrompt(): Promise<NextPrompt> {
+    throw new Error('prompts are watched over the media stream, not webhooks');
+  }
 }
 
 /** The gateway's error handling, reduced to what these routes produce. */

@@ -200,15 +200,35 @@ describe('lead qualification', () => {
     await caller.waitFor(() => caller.closed !== undefined, 20_000, 'goodbye and close');
   });
 
-  test('asking for a person escalates', async () => {
+  test('asking for a person escalates; a slow model is covered by a filler', async () => {
     const started = await h.api('POST', '/api/nerve/lead-qualification', { lead_id: 'L2', phone: '+919700000012', name: 'Sana', language: 'en', fields: ['location'] });
     const { caller } = await exotelCaller(started.body.call_id);
     await caller.heardPrompt();
     h.speechHost.enqueueReply({ say: 'Sure, connecting you to a colleague.', collected: {}, should_end: false, escalate: true });
-    await say(caller, 'Can I talk to a real person please?');
+    h.speechHost.chatDelayMs = 2500;
+    try {
+      await say(caller, 'Can I talk to a real person please?');
+      const spokeAt = Date.now();
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok(caller.mediaAt.some((t) => t > spokeAt), 'the line is not dead while the model thinks');
+      const result = await h.result(started.body.call_id);
+      assert.equal(result.outcome, 'ESCALATED');
+      assert.deepEqual(h.jupiter.reportsFor('L2')[0].body.missing, ['location']);
+    } finally {
+      h.speechHost.chatDelayMs = 0;
+    }
+  });
+
+  test('the maximum call length ends the call with a polite goodbye', async () => {
+    const started = await h.api('POST', '/api/nerve/lead-qualification', { lead_id: 'L3', phone: '+919700000013', name: 'Ravi', language: 'en', max_call_seconds: 6 });
+    const { caller } = await exotelCaller(started.body.call_id);
+    // The lead says nothing at all.
+    await caller.waitFor(() => caller.closed !== undefined, 30_000, 'the goodbye and close');
+    assert.equal(caller.closed!.code, 1000);
     const result = await h.result(started.body.call_id);
-    assert.equal(result.outcome, 'ESCALATED');
-    assert.deepEqual(h.jupiter.reportsFor('L2')[0].body.missing, ['location']);
+    assert.equal(result.outcome, 'NO_RESPONSE');
+    const state = (await h.api('GET', `/api/nerve/calls/${started.body.call_id}`)).body;
+    assert.equal(state.prompt.id, 'time_up');
   });
 });
 

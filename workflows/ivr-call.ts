@@ -28,6 +28,7 @@ import {
   ReportStatusKey,
   submitDigitsUpdate,
   submitUtteranceUpdate,
+  nextPromptUpdate,
   type UtteranceInput,
 } from './messages';
 import type {
@@ -92,6 +93,8 @@ export class IvrCall {
   private eventSeq = 0;
   private unsaved: CallEventEntry[] = [];
   private decision?: Decision;
+  /** Set once the outcome is known: releases the gateway's prompt watch. */
+  private over = false;
 
   private readonly speech;
   private readonly telephony;
@@ -145,6 +148,14 @@ export class IvrCall {
       validator: (input) => this.validateInput(input.callSid, input.text.length > 2000 ? 'utterance too long' : undefined),
     });
     setHandler(promptInterruptedSignal, (event) => this.onInterrupted(event));
+    setHandler(
+      nextPromptUpdate,
+      async ({ afterSeq }) => {
+        await condition(() => this.promptSeq > afterSeq || this.over);
+        return this.state.prompt!;
+      },
+      { validator: ({ callSid }) => this.validateInput(callSid, undefined) },
+    );
   }
 
   /** Synthesizes every prompt before dialling, so none is generated while the callee waits. */
@@ -261,6 +272,7 @@ export class IvrCall {
   /** Reports the outcome to Jupiter and updates the order, each exactly once. */
   async complete(decision: Decision, details: { reportFields: Record<string, unknown>; orderStatus?: string }): Promise<CallResult> {
     this.decision = decision;
+    this.over = true;
     this.state.outcome = decision.outcome;
     upsertSearchAttributes([{ key: OutcomeKey, value: decision.outcome }]);
     this.event('outcome', { ...decision });
@@ -332,8 +344,8 @@ export class IvrCall {
   private play(promptId: string, hangup = false): void {
     const prompt = this.prepared[promptId] ?? { id: promptId, text: this.spec.prompts[promptId] };
     if (prompt.text === undefined) throw ApplicationFailure.nonRetryable(`no prompt ${promptId}`);
-    this.state.prompt = { ...prompt, hangup };
     this.promptSeq++;
+    this.state.prompt = { ...prompt, hangup, seq: this.promptSeq };
     if (this.spec.mode === 'voicebot') this.transcribe({ speaker: 'bot', text: prompt.text, promptId });
   }
 

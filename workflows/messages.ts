@@ -37,6 +37,16 @@ export interface PromptInterruptedEvent {
 }
 export const promptInterruptedSignal = defineSignal<[PromptInterruptedEvent]>('promptInterrupted');
 
+/**
+ * Held open by the media gateway: returns as soon as the call plays a prompt after `afterSeq`,
+ * including prompts nobody asked for (a reprompt after silence, the time-limit goodbye).
+ */
+export interface NextPromptWatch {
+  callSid: string;
+  afterSeq: number;
+}
+export const nextPromptUpdate = defineUpdate<NextPrompt, [NextPromptWatch]>('nextPrompt');
+
 export const callStateQuery = defineQuery<CallState>('callState');
 
 // Custom search attributes, registered with the server by scripts/temporal.ts.

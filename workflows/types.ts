@@ -123,6 +123,8 @@ export interface PreparedPrompt {
 export interface NextPrompt extends PreparedPrompt {
   /** true when the call should end after this prompt (Passthru answers 302). */
   hangup: boolean;
+  /** Increases with every prompt the call plays, so a prompt that arrives twice is played once. */
+  seq: number;
 }
 
 export interface StatusTransition {

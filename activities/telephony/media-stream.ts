@@ -14,11 +14,11 @@ export type StreamEvent =
       encoding: 'pcm16' | 'mulaw';
     }
   /** payload: the audio bytes exactly as the provider sent them (PCM16 LE or μ-law). */
-  | { kind: 'media'; payload: Buffer; timestamp?: number; chunk?: number }
-  | { kind: 'dtmf'; digit: string }
+  | { kind: 'media'; payload: Buffer; timestamp?: number; chunk?: number; streamSid?: string }
+  | { kind: 'dtmf'; digit: string; streamSid?: string }
   /** A mark we sent earlier: the audio queued before it has played (or was cleared). */
-  | { kind: 'mark'; name: string }
-  | { kind: 'stop'; reason?: string };
+  | { kind: 'mark'; name: string; streamSid?: string }
+  | { kind: 'stop'; reason?: string; streamSid?: string };
 
 /** How big each outbound audio message may be, in bytes of raw audio (before base64). */
 export interface OutboundChunkRule {
@@ -98,6 +98,8 @@ export function decodeFrame(
   provider: string,
   text: string,
   schemas: Readonly<Record<string, z.ZodType<StreamEvent, z.ZodTypeDef, unknown>>>,
+  /** The top-level field naming the stream (stream_sid, streamSid): copied onto the event so the session can refuse frames for another stream. */
+  streamSidField?: string,
 ): StreamEvent {
   if (text.length > MAX_INBOUND_FRAME_CHARS) {
     throw new StreamProtocolError(provider, 'too_large', `frame of ${text.length} chars exceeds ${MAX_INBOUND_FRAME_CHARS}`);
@@ -120,7 +122,12 @@ export function decodeFrame(
     throw new StreamProtocolError(provider, 'unknown_event', `unknown event "${event.slice(0, 40)}"`);
   }
   const parsed = schema.safeParse(message);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const streamSid = streamSidField ? (message as Record<string, unknown>)[streamSidField] : undefined;
+    const event = parsed.data;
+    if (typeof streamSid !== 'string' || event.kind === 'start' || event.kind === 'connected') return event;
+    return { ...event, streamSid };
+  }
   const issue = parsed.error.issues[0];
   const where = issue.path.length > 0 ? issue.path.join('.') : '(frame)';
   throw new StreamProtocolError(provider, 'invalid_message', `${event}: ${where}: ${issue.message}`);

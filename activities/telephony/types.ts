@@ -2,7 +2,7 @@
 // REST client (placing calls) and its webhook router (turning callbacks into CallControl calls).
 import type { IncomingMessage } from 'node:http';
 import type { Router } from 'express';
-import type { DigitsInput, PromptInterruptedEvent, ProviderStatusEvent, UtteranceInput } from '../../workflows/messages';
+import type { DigitsInput, NextPromptWatch, PromptInterruptedEvent, ProviderStatusEvent, UtteranceInput } from '../../workflows/messages';
 import type { MediaStreamCodec } from './media-stream';
 import type { NextPrompt, TerminalStatus } from '../../workflows/types';
 
@@ -36,6 +36,8 @@ export interface CallControl {
   /** Delivers a transcribed utterance and waits for what to say next. */
   submitUtterance(callId: string, input: UtteranceInput, requestId: string): Promise<NextPrompt>;
   promptInterrupted(callId: string, event: PromptInterruptedEvent): Promise<void>;
+  /** Resolves with the first prompt the call plays after `afterSeq` (held open by media sessions). */
+  watchPrompt(callId: string, watch: NextPromptWatch): Promise<NextPrompt>;
 }
 
 /** A provider's bidirectional media stream: its wire codec and how it authenticates the socket. */

@@ -61,7 +61,7 @@ export class Playback {
 
   /** Resolves when every chunk's mark has come back, or when interrupted. */
   play(promptId: string, audio: Buffer): Promise<'done' | 'interrupted'> {
-    this.stop('interrupted');
+    this.interrupt(); // a new prompt (e.g. the reply after a filler) replaces what is still buffered
     const rule = this.codec.outboundChunkBytes(this.format.sampleRate);
     const bytesPerMs = (this.format.sampleRate / 1000) * (this.format.encoding === 'pcm16' ? 2 : 1);
     const target = Math.max(rule.min, Math.floor((CHUNK_MS * bytesPerMs) / rule.multiple) * rule.multiple);

@@ -55,7 +55,7 @@ export class MediaStreams {
         saveState: (id, state) => (state ? this.cache.set(SESSION_KEY(id), JSON.stringify(state), SESSION_TTL_SECONDS) : this.cache.del(SESSION_KEY(id))),
         transcribe: (audio, language) => this.transcribe(audio, language),
         promptAudio: (prompt, format) => this.promptAudio(prompt, format),
-        fillerAudio: (language, format) => this.promptAudio({ id: 'filler', text: FILLER[language as Language] ?? FILLER.hi, hangup: false }, format),
+        fillerAudio: (language, format) => this.promptAudio({ id: 'filler', text: FILLER[language as Language] ?? FILLER.hi, hangup: false, seq: 0 }, format),
         vad: { minSpeechMs: this.config.VAD_MIN_SPEECH_MS, endSilenceMs: this.config.VAD_END_SILENCE_MS },
         fillerAfterMs: this.config.FILLER_AFTER_MS,
         startTimeoutMs: this.config.MEDIA_START_TIMEOUT_MS,

@@ -13,6 +13,7 @@ import { Playback, type StreamFormat } from './playback';
 
 const FRAME_SAMPLES = 160; // 20 ms at 8 kHz, what the endpointer takes
 const MAX_BAD_FRAMES = 20;
+const FILLER_ID = 'filler';
 
 export interface SessionDeps {
   control: CallControl;
@@ -46,6 +47,7 @@ export class MediaSession {
   private turn = Promise.resolve();
   private turnSeq = 0;
   private stateKey = '';
+  private lastPromptSeq = 0;
   private readonly log;
   private readonly startTimer: NodeJS.Timeout;
   /** Inbound frame handling time (ms), for the benchmark. */
@@ -92,6 +94,7 @@ export class MediaSession {
     if (event.kind === 'connected') return;
     if (event.kind === 'start') return void this.start(event).catch((err) => this.fail('start failed', err));
     if (this.phase !== 'live') return this.badFrame(`${event.kind} before start`);
+    if (event.streamSid && event.streamSid !== this.streamSid) return this.badFrame(`${event.kind} for another stream`);
     switch (event.kind) {
       case 'media':
         return this.onAudio(event.payload);
@@ -122,8 +125,7 @@ export class MediaSession {
     await this.deps.control.reportStatus(callId, { callSid: this.callSid, event: 'answered' });
 
     this.publish('listening');
-    const prompt = await this.deps.control.currentPrompt(callId, this.callSid);
-    if (prompt) await this.play(prompt);
+    void this.watchPrompts();
   }
 
   /** The per-frame path: decode, resample if needed, cut into 20 ms frames for the endpointer. */
@@ -179,7 +181,7 @@ export class MediaSession {
         const next = await ask();
         answered = true;
         clearTimeout(filler);
-        if (next) await this.play(next);
+        if (next) this.offer(next);
       } catch (err) {
         answered = true;
         clearTimeout(filler);
@@ -190,7 +192,30 @@ export class MediaSession {
 
   private async playFiller(answered: () => boolean): Promise<void> {
     const audio = await this.deps.fillerAudio(this.language, this.format).catch(() => undefined);
-    if (audio && !answered() && this.phase === 'live' && !this.playback?.playing) await this.playback?.play('filler', audio);
+    if (audio && !answered() && this.phase === 'live' && !this.playback?.playing) await this.playback?.play(FILLER_ID, audio);
+  }
+
+  /**
+   * Keeps one watch open on the call's prompts, so prompts the workflow plays on its own (a
+   * reprompt after silence, the time-limit goodbye) reach the caller too. It ends when the
+   * call stops accepting input.
+   */
+  private async watchPrompts(): Promise<void> {
+    while (this.phase === 'live') {
+      try {
+        this.offer(await this.deps.control.watchPrompt(this.callId, { callSid: this.callSid, afterSeq: this.lastPromptSeq }));
+      } catch (err) {
+        if (this.phase === 'live') this.log.info({ callId: this.callId, reason: (err as Error).message }, 'prompt watch ended');
+        return;
+      }
+    }
+  }
+
+  /** Plays a prompt unless it was already played (replies and the watch can bring the same one). */
+  private offer(prompt: NextPrompt): void {
+    if (prompt.seq <= this.lastPromptSeq) return;
+    this.lastPromptSeq = prompt.seq;
+    void this.play(prompt).catch((err) => this.fail('playback failed', err));
   }
 
   private async play(prompt: NextPrompt): Promise<void> {

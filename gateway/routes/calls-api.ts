@@ -113,7 +113,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
       provider: request.provider ?? config.VOICE_PROVIDER,
       policy: { ...base.policy, maxReprompts: 1 }, // an unclear answer is asked again once
       script,
-      maxCallSeconds: config.VOICE_MAX_CALL_SECONDS,
+      maxCallSeconds: Math.min(request.max_call_seconds ?? Infinity, config.VOICE_MAX_CALL_SECONDS),
     };
     await startCall<typeof workflows.questionnaire>(res, 'questionnaire', 'questionnaire', input, undefined, `Questionnaire ${request.call_key}`);
   });
@@ -124,7 +124,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
       request,
       ...baseInput(),
       provider: request.provider ?? config.VOICE_PROVIDER,
-      maxCallSeconds: config.VOICE_MAX_CALL_SECONDS,
+      maxCallSeconds: Math.min(request.max_call_seconds ?? Infinity, config.VOICE_MAX_CALL_SECONDS),
       maxTurns: config.LEAD_MAX_TURNS,
     };
     await startCall<typeof workflows.leadQualification>(res, 'leadQualification', 'lead-qualification', input, undefined, `Lead ${request.lead_id}`);

@@ -41,6 +41,8 @@ export class FakeSpeechHost {
   readonly deepgram: DeepgramRequest[] = [];
   /** Every chat request's body (messages, model, temperature, response_format) and auth header. */
   readonly chats: { body: Json; authorization?: string }[] = [];
+  /** How long chat completions take, like a model thinking (for filler tests). */
+  chatDelayMs = 0;
   /** Answer when the transcript queue is empty (otherwise 500). */
   defaultTranscript?: ScriptedTranscript;
   url = '';
@@ -88,7 +90,10 @@ export class FakeSpeechHost {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (req.method !== 'POST') return { status: 405, body: { error: 'POST only' } };
     if (url.pathname === '/v1/audio/transcriptions') return this.transcription(req, body);
-    if (url.pathname === '/v1/chat/completions') return this.chat(req, body);
+    if (url.pathname === '/v1/chat/completions') {
+      if (this.chatDelayMs) await new Promise((r) => setTimeout(r, this.chatDelayMs));
+      return this.chat(req, body);
+    }
     if (url.pathname === '/v1/listen') return this.listen(req, url, body);
     return { status: 404, body: { error: 'no such route' } };
   }

@@ -9,6 +9,8 @@ export type StreamProvider = 'exotel' | 'twilio';
 
 export class StreamCaller {
   readonly received: any[] = [];
+  /** When each outbound media frame arrived (Date.now()). */
+  readonly mediaAt: number[] = [];
   clears = 0;
   closed?: { code: number; reason: string };
   private playheadAt = 0;
@@ -116,6 +118,7 @@ export class StreamCaller {
       const bytes = Buffer.from(message.media.payload, 'base64').length;
       const ms = this.provider === 'exotel' ? bytes / 16 : bytes / 8;
       this.playheadAt = Math.max(now, this.playheadAt) + ms;
+      this.mediaAt.push(now);
       this.lastMediaAt = now;
     } else if (message.event === 'mark') {
       const echo = this.provider === 'exotel' ? { event: 'mark', stream_sid: this.streamSid, mark: { name: message.mark.name } } : { event: 'mark', streamSid: this.streamSid, sequenceNumber: '0', mark: { name: message.mark.name } };

@@ -89,7 +89,7 @@ function requireSid(streamSid: string): void {
 export const exotelStreamCodec: MediaStreamCodec = {
   provider: PROVIDER,
 
-  parse: (text) => decodeFrame(PROVIDER, text, INBOUND),
+  parse: (text) => decodeFrame(PROVIDER, text, INBOUND, 'stream_sid'),
 
   media(streamSid, audio) {
     requireSid(streamSid);

@@ -93,7 +93,7 @@ function requireSid(streamSid: string): void {
 export const twilioStreamCodec: MediaStreamCodec = {
   provider: PROVIDER,
 
-  parse: (text) => decodeFrame(PROVIDER, text, INBOUND),
+  parse: (text) => decodeFrame(PROVIDER, text, INBOUND, 'streamSid'),
 
   media(streamSid, audio) {
     requireSid(streamSid);

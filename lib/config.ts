@@ -73,6 +73,10 @@ const EnvSchema = z.object({
   LLM_TIMEOUT_SECONDS: seconds(20),
   TTS_URL: optionalUrl, // GPU host with an OpenAI-compatible /v1/audio/speech; offline eSpeak-NG when unset
   TTS_MODEL: z.string().default('tts-1'),
+  ELEVENLABS_API_KEY: z.string().optional(), // when set, prompts are synthesized by ElevenLabs
+  ELEVENLABS_VOICE_ID: z.string().default('21m00Tcm4TlvDq8ikWAM'),
+  ELEVENLABS_MODEL: z.string().default('eleven_multilingual_v2'),
+  ELEVENLABS_URL: z.string().url().default('https://api.elevenlabs.io'),
   TTS_CACHE_TTL_SECONDS: seconds(7 * 24 * 3600),
 
   // Call policy defaults (a request may not override them; they are copied into each workflow's input)

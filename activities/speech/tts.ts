@@ -3,7 +3,7 @@
 // and served by the gateway at /audio/<key>.wav.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { encodeWav, parseWav, resamplePcm16 } from '../../lib/audio';
+import { encodeWav, parseWav, pcm16FromBytesLE, resamplePcm16 } from '../../lib/audio';
 import { cache } from '../../lib/cache';
 import { loadConfig } from '../../lib/config';
 import type { Language, PreparedPrompt } from '../../workflows/types';
@@ -31,7 +31,9 @@ export async function synthesizePrompts(request: SynthesizeRequest): Promise<Rec
 /** Returns the URL of the cached audio, synthesizing it on a miss. */
 export async function synthesizeToCache(text: string, language: Language): Promise<string> {
   const config = loadConfig();
-  const voice = config.TTS_URL ? `remote:${config.TTS_MODEL}` : `espeak:${ESPEAK_VOICES[language]}`;
+  const voice = config.ELEVENLABS_API_KEY
+    ? `elevenlabs:${config.ELEVENLABS_VOICE_ID}:${config.ELEVENLABS_MODEL}`
+    : config.TTS_URL ? `remote:${config.TTS_MODEL}` : `espeak:${ESPEAK_VOICES[language]}`;
   const hash = createHash('sha256').update(`${language}\n${voice}\n${text}`).digest('hex').slice(0, 40);
   const store = cache();
   const url = `${config.PUBLIC_BASE_URL}/audio/${hash}.wav`;
@@ -39,8 +41,9 @@ export async function synthesizeToCache(text: string, language: Language): Promi
     await store.incr(TTS_STATS_KEY('hits'));
     return url;
   }
-  const wav = config.TTS_URL ? await synthesizeRemote(config.TTS_URL, config.TTS_MODEL, text, language) : await synthesizeOffline(text, language);
-  const { samples, sampleRate } = parseWav(wav);
+  const { samples, sampleRate } = config.ELEVENLABS_API_KEY
+    ? await synthesizeElevenLabs(text)
+    : parseWav(config.TTS_URL ? await synthesizeRemote(config.TTS_URL, config.TTS_MODEL, text, language) : await synthesizeOffline(text, language));
   const telephony = sampleRate === TELEPHONY_SAMPLE_RATE ? samples : resamplePcm16(samples, sampleRate, TELEPHONY_SAMPLE_RATE);
   await store.set(TTS_AUDIO_KEY(hash), encodeWav(telephony, TELEPHONY_SAMPLE_RATE), config.TTS_CACHE_TTL_SECONDS);
   await store.incr(TTS_STATS_KEY('misses'));
@@ -58,23 +61,38 @@ export async function synthesizeOffline(text: string, language: Language): Promi
   return Buffer.from(espeak.FS.readFile('/out.wav'));
 }
 
-/** An OpenAI-compatible /v1/audio/speech on the GPU host. */
-async function synthesizeRemote(baseUrl: string, model: string, text: string, language: Language): Promise<Buffer> {
+/** ElevenLabs' text-to-speech, asked for raw 16 kHz PCM so no decoder is needed. */
+async function synthesizeElevenLabs(text: string): Promise<{ samples: Int16Array; sampleRate: number }> {
+  const { ELEVENLABS_URL, ELEVENLABS_API_KEY, ELEVENLABS_VOICE_ID, ELEVENLABS_MODEL } = loadConfig();
+  const url = new URL(`/v1/text-to-speech/${encodeURIComponent(ELEVENLABS_VOICE_ID)}?output_format=pcm_16000`, ELEVENLABS_URL);
+  const response = await speechRequest('ElevenLabs', url, {
+    headers: { 'Content-Type': 'application/json', 'xi-api-key': ELEVENLABS_API_KEY! },
+    body: JSON.stringify({ text, model_id: ELEVENLABS_MODEL }),
+  });
+  return { samples: pcm16FromBytesLE(Buffer.from(await response.arrayBuffer())), sampleRate: 16000 };
+}
+
+/** POSTs to a speech vendor, turning failures into retryable or final activity errors. */
+async function speechRequest(vendor: string, url: URL, init: { headers: Record<string, string>; body: string }): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(new URL('/v1/audio/speech', baseUrl), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ model, input: text, voice: language, response_format: 'wav' }),
-      signal: AbortSignal.timeout(20_000),
-    });
+    response = await fetch(url, { method: 'POST', ...init, signal: AbortSignal.timeout(20_000) });
   } catch (err) {
-    throw ApplicationFailure.retryable(`TTS host unreachable: ${(err as Error).message}`, 'TtsUnavailable');
+    throw ApplicationFailure.retryable(`${vendor} unreachable: ${(err as Error).message}`, 'TtsUnavailable');
   }
   if (!response.ok) {
-    const message = `TTS host answered ${response.status}`;
+    const message = `${vendor} answered ${response.status}`;
     if (response.status >= 400 && response.status < 500 && response.status !== 429) throw ApplicationFailure.nonRetryable(message, 'TtsRejected');
     throw ApplicationFailure.retryable(message, 'TtsUnavailable');
   }
+  return response;
+}
+
+/** An OpenAI-compatible /v1/audio/speech on the GPU host. */
+async function synthesizeRemote(baseUrl: string, model: string, text: string, language: Language): Promise<Buffer> {
+  const response = await speechRequest('TTS host', new URL('/v1/audio/speech', baseUrl), {
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ model, input: text, voice: language, response_format: 'wav' }),
+  });
   return Buffer.from(await response.arrayBuffer());
 }

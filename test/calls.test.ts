@@ -1,22 +1,9 @@
 // End-to-end call tests: real Temporal, PostgreSQL and Redis; fake Exotel and Jupiter.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Client as Pg } from 'pg';
-import { eventually, Harness, vendorOrder } from './harness';
+import { describe, test } from 'node:test';
+import { eventually, useHarness, vendorOrder } from './harness';
 
-const h = new Harness();
-let pg: Pg;
-
-before(async () => {
-  await h.start();
-  pg = new Pg({ connectionString: process.env.DATABASE_URL });
-  await pg.connect();
-}, { timeout: 180_000 });
-
-after(async () => {
-  await pg?.end();
-  await h.stop();
-});
+const { h, db } = useHarness();
 
 async function startVendorCall(orderId: string, overrides: Record<string, unknown> = {}) {
   const order = vendorOrder(orderId, overrides);
@@ -77,15 +64,15 @@ describe('vendor order confirmation', () => {
     const update = h.jupiter.orderUpdates.find((u) => u.orderId === 'A1001');
     assert.deepEqual(update?.body, { status: 'VENDOR_ACCEPTED', prep_time_minutes: 30, call_id: callId });
 
-    const row = (await pg.query('SELECT * FROM calls WHERE id = $1', [callId])).rows[0];
+    const row = (await db.pg.query('SELECT * FROM calls WHERE id = $1', [callId])).rows[0];
     assert.equal(row.outcome, 'ACCEPTED');
     assert.equal(row.status, 'COMPLETED');
     assert.equal(row.provider_call_id, callSid);
     assert.equal(row.digits, '1,2');
     assert.equal(row.prep_time_minutes, 30);
-    const kinds = (await pg.query('SELECT kind FROM call_events WHERE call_id = $1 ORDER BY id', [callId])).rows.map((r) => r.kind);
+    const kinds = (await db.pg.query('SELECT kind FROM call_events WHERE call_id = $1 ORDER BY id', [callId])).rows.map((r) => r.kind);
     for (const kind of ['dialed', 'status', 'digits', 'outcome', 'order_updated']) assert.ok(kinds.includes(kind), `audit log has ${kind}: ${kinds}`);
-    const outbox = (await pg.query("SELECT * FROM report_outbox WHERE call_id = $1 AND kind = 'result'", [callId])).rows[0];
+    const outbox = (await db.pg.query("SELECT * FROM report_outbox WHERE call_id = $1 AND kind = 'result'", [callId])).rows[0];
     assert.equal(outbox.attempts, 2);
     assert.ok(outbox.delivered_at);
   });

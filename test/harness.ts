@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { after, before } from 'node:test';
 import { Client as Pg } from 'pg';
 import { migrate } from '../scripts/migrate';
 import { startTemporalDevServer, type DevServer } from '../scripts/temporal';
@@ -230,4 +231,20 @@ export async function eventually<T>(probe: () => Promise<T | undefined> | T | un
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** For a test file: starts the harness and a PostgreSQL client before its tests, stops both after. */
+export function useHarness(options: HarnessOptions = {}) {
+  const h = new Harness();
+  const db = { pg: undefined as unknown as Pg };
+  before(async () => {
+    await h.start(options);
+    db.pg = new Pg({ connectionString: process.env.DATABASE_URL });
+    await db.pg.connect();
+  }, { timeout: 180_000 });
+  after(async () => {
+    await db.pg?.end();
+    await h.stop();
+  });
+  return { h, db };
 }

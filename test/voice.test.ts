@@ -1,26 +1,13 @@
 // Voicebot calls end to end: real Temporal, PostgreSQL, Redis; fake Exotel, Twilio, ASR host and
 // Jupiter; a simulated caller on each provider's media-stream WebSocket speaking real audio.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Client as Pg } from 'pg';
+import { describe, test } from 'node:test';
 import { twilioSignature } from '../activities/telephony/twilio/signature';
-import { eventually, Harness, STREAM_PASSWORD } from './harness';
+import { eventually, STREAM_PASSWORD, useHarness } from './harness';
 import { StreamCaller } from './fakes/stream-caller';
 import { speak } from './speech';
 
-const h = new Harness();
-let pg: Pg;
-
-before(async () => {
-  await h.start();
-  pg = new Pg({ connectionString: process.env.DATABASE_URL });
-  await pg.connect();
-}, { timeout: 180_000 });
-
-after(async () => {
-  await pg?.end();
-  await h.stop();
-});
+const { h, db } = useHarness();
 
 const wsBase = () => h.gatewayUrl.replace(/^http/, 'ws');
 const exotelAuth = { Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64') };
@@ -88,7 +75,7 @@ describe('questionnaire', () => {
       assert.ok(t.durationMs >= lengths[i] - 50 && t.durationMs <= lengths[i] + 900, `utterance ${i}: ${t.durationMs} ms for ${lengths[i]} ms of speech`);
     });
 
-    const transcript = (await pg.query('SELECT speaker, text, confidence FROM call_transcripts WHERE call_id = $1 ORDER BY id', [callId])).rows;
+    const transcript = (await db.pg.query('SELECT speaker, text, confidence FROM call_transcripts WHERE call_id = $1 ORDER BY id', [callId])).rows;
     assert.deepEqual(transcript.filter((t) => t.speaker === 'caller').map((t) => t.text), answers);
     assert.ok(transcript.filter((t) => t.speaker === 'bot').length >= 4, 'questions and the result are in the transcript');
     assert.ok(transcript.find((t) => t.speaker === 'caller').confidence > 0);
@@ -128,7 +115,7 @@ describe('questionnaire', () => {
     const result = await h.result(callId);
     assert.equal(result.outcome, 'NO_RESPONSE');
     assert.deepEqual(h.jupiter.reportsFor('QB1')[0].body.answers.map((a: any) => a.answer), ['yes']);
-    const [interruption] = (await pg.query("SELECT data FROM call_events WHERE call_id = $1 AND kind = 'prompt_interrupted'", [callId])).rows;
+    const [interruption] = (await db.pg.query("SELECT data FROM call_events WHERE call_id = $1 AND kind = 'prompt_interrupted'", [callId])).rows;
     assert.equal(interruption.data.promptId, 'q1');
     assert.ok(interruption.data.heardMs > 0 && interruption.data.heardMs < interruption.data.totalMs, `heard ${interruption.data.heardMs} of ${interruption.data.totalMs} ms`);
   });

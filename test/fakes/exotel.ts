@@ -4,8 +4,8 @@
 // wrapped in double quotes). Tests drive the callee by hand; `autoAnswer` scripts whole calls.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { closeServer, listenOnLoopback } from './loopback';
 
 export interface ConnectRequest {
   callSid: string;
@@ -71,14 +71,12 @@ export class FakeExotel {
     });
 
     this.server = http.createServer(app);
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this.url;
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   connectFor(phone: string): ConnectRequest[] {

@@ -1,8 +1,8 @@
 // A stand-in for Jupiter: records call results and order updates, honours Idempotency-Key,
 // and can answer 500 to the first reports to prove that delivery is retried.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { closeServer, listenOnLoopback } from './loopback';
 
 export interface ReceivedReport {
   idempotencyKey: string;
@@ -41,8 +41,7 @@ export class FakeJupiter {
       res.json({ ok: true });
     });
     this.server = http.createServer(app);
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this.url;
   }
 
@@ -55,8 +54,7 @@ export class FakeJupiter {
     return this.reports.filter((r) => r.body.order_id === orderId && (!callType || r.body.call_type === callType));
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 }

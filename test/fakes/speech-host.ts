@@ -2,8 +2,8 @@
 // /v1/chat/completions, plus Deepgram's /v1/listen, answering from scripted queues.
 // It checks what real servers would reject (a broken WAV, a missing model) so client bugs surface here.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseWav } from '../../lib/audio';
+import { closeServer, listenOnLoopback } from './loopback';
 
 export interface TranscriptionRequest {
   model: string;
@@ -73,14 +73,12 @@ export class FakeSpeechHost {
         (err: Error) => send(res, 500, { error: err.message }),
       );
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this.url;
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: http.IncomingMessage): Promise<{ status: number; body: Json }> {

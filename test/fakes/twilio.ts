@@ -4,9 +4,9 @@
 // StatusCallback, both form POSTs carrying X-Twilio-Signature.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { twilioSignature } from '../../activities/telephony/twilio/signature';
+import { closeServer, listenOnLoopback } from './loopback';
 
 export interface CreateCallRequest {
   callSid: string;
@@ -90,14 +90,12 @@ export class FakeTwilio {
     });
 
     this.server = http.createServer(app);
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this.url;
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   call(callSid: string): CreateCallRequest {

@@ -1,11 +1,14 @@
 // Exotel's Calls API (v1): connect a number to our IVR flow, and read a call's status back.
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../../lib/config';
+import { basicAuth, providerFailure, providerRequest } from '../provider-http';
 import type { PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../types';
 import { exotelWebhookUrl } from './urls';
 
-const ErrorBody = { RestException: { Message: '' } };
-type ExotelError = Partial<typeof ErrorBody>;
+/** Exotel's error body: {"RestException": {"Status": 400, "Message": "..."}}. */
+type ExotelError = { RestException?: { Message?: string } };
+
+const failure = (status: number, body: ExotelError) => providerFailure(status, `Exotel answered ${status}: ${body.RestException?.Message ?? 'no message'}`);
 
 export class ExotelClient implements TelephonyClient {
   private readonly config = loadConfig();
@@ -14,9 +17,8 @@ export class ExotelClient implements TelephonyClient {
     return `${this.config.EXOTEL_API_URL.replace(/\/$/, '')}/v1/Accounts/${encodeURIComponent(this.config.EXOTEL_SID)}`;
   }
 
-  private get authHeader(): string {
-    const { EXOTEL_API_KEY, EXOTEL_API_TOKEN } = this.config;
-    return 'Basic ' + Buffer.from(`${EXOTEL_API_KEY}:${EXOTEL_API_TOKEN}`).toString('base64');
+  private send(url: string, init: RequestInit): Promise<Response> {
+    return providerRequest('Exotel', url, basicAuth(this.config.EXOTEL_API_KEY, this.config.EXOTEL_API_TOKEN), init);
   }
 
   async placeCall(request: PlaceCallRequest): Promise<{ callSid: string }> {
@@ -43,7 +45,7 @@ export class ExotelClient implements TelephonyClient {
 
     const response = await this.send(`${this.accountUrl}/Calls/connect.json`, { method: 'POST', body: form });
     const body = (await response.json().catch(() => ({}))) as { Call?: { Sid?: string } } & ExotelError;
-    if (!response.ok) throw exotelFailure(response.status, body);
+    if (!response.ok) throw failure(response.status, body);
     const callSid = body.Call?.Sid;
     if (!callSid) throw ApplicationFailure.retryable('Exotel connect response has no Call.Sid', 'ProviderProtocol');
     return { callSid };
@@ -52,31 +54,9 @@ export class ExotelClient implements TelephonyClient {
   async getCallStatus(callSid: string): Promise<ProviderCallStatus> {
     const response = await this.send(`${this.accountUrl}/Calls/${encodeURIComponent(callSid)}.json`, { method: 'GET' });
     const body = (await response.json().catch(() => ({}))) as { Call?: { Status?: string } } & ExotelError;
-    if (!response.ok) throw exotelFailure(response.status, body);
+    if (!response.ok) throw failure(response.status, body);
     return toCallStatus(body.Call?.Status);
   }
-
-  private async send(url: string, init: RequestInit): Promise<Response> {
-    try {
-      return await fetch(url, {
-        ...init,
-        headers: { Authorization: this.authHeader, Accept: 'application/json' },
-        signal: AbortSignal.timeout(15_000),
-      });
-    } catch (err) {
-      throw ApplicationFailure.retryable(`Exotel unreachable: ${(err as Error).message}`, 'ProviderUnavailable');
-    }
-  }
-}
-
-/** Auth and bad-number errors will not fix themselves; rate limits and 5xx will. */
-function exotelFailure(status: number, body: ExotelError): ApplicationFailure {
-  const message = `Exotel answered ${status}: ${body.RestException?.Message ?? 'no message'}`;
-  if (status === 429) return ApplicationFailure.retryable(message, 'ProviderRateLimited');
-  if (status >= 500) return ApplicationFailure.retryable(message, 'ProviderUnavailable');
-  if (status === 401 || status === 403) return ApplicationFailure.nonRetryable(message, 'ProviderAuth');
-  if (status === 402) return ApplicationFailure.nonRetryable(message, 'ProviderBilling');
-  return ApplicationFailure.nonRetryable(message, 'ProviderRejected'); // 400 invalid number, 404, ...
 }
 
 function toCallStatus(status: string | undefined): ProviderCallStatus {

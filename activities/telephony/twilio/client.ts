@@ -2,6 +2,7 @@
 // our media stream, and read a call's status back.
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../../lib/config';
+import { basicAuth, providerFailure, providerRequest } from '../provider-http';
 import type { PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../types';
 import { twilioWebhookUrl } from './urls';
 
@@ -23,9 +24,8 @@ export class TwilioClient implements TelephonyClient {
     return `${base}/2010-04-01/Accounts/${encodeURIComponent(this.config.TWILIO_ACCOUNT_SID)}/Calls`;
   }
 
-  private get authHeader(): string {
-    const { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } = this.config;
-    return 'Basic ' + Buffer.from(`${TWILIO_ACCOUNT_SID}:${TWILIO_AUTH_TOKEN}`).toString('base64');
+  private send(url: string, init: RequestInit): Promise<Response> {
+    return providerRequest('Twilio', url, basicAuth(this.config.TWILIO_ACCOUNT_SID, this.config.TWILIO_AUTH_TOKEN), init);
   }
 
   async placeCall(request: PlaceCallRequest): Promise<{ callSid: string }> {
@@ -53,7 +53,7 @@ export class TwilioClient implements TelephonyClient {
 
     const response = await this.send(`${this.callsUrl}.json`, { method: 'POST', body: form });
     const body = (await response.json().catch(() => ({}))) as { sid?: string } & TwilioError;
-    if (!response.ok) throw twilioFailure(response.status, body);
+    if (!response.ok) throw failure(response.status, body);
     if (!body.sid) throw ApplicationFailure.retryable('Twilio create-call response has no sid', 'ProviderProtocol');
     return { callSid: body.sid };
   }
@@ -61,32 +61,13 @@ export class TwilioClient implements TelephonyClient {
   async getCallStatus(callSid: string): Promise<ProviderCallStatus> {
     const response = await this.send(`${this.callsUrl}/${encodeURIComponent(callSid)}.json`, { method: 'GET' });
     const body = (await response.json().catch(() => ({}))) as { status?: string } & TwilioError;
-    if (!response.ok) throw twilioFailure(response.status, body);
+    if (!response.ok) throw failure(response.status, body);
     return toCallStatus(body.status);
   }
-
-  private async send(url: string, init: RequestInit): Promise<Response> {
-    try {
-      return await fetch(url, {
-        ...init,
-        headers: { Authorization: this.authHeader, Accept: 'application/json' },
-        signal: AbortSignal.timeout(15_000),
-      });
-    } catch (err) {
-      throw ApplicationFailure.retryable(`Twilio unreachable: ${(err as Error).message}`, 'ProviderUnavailable');
-    }
-  }
 }
 
-/** Auth and bad-number errors will not fix themselves; rate limits and 5xx will. */
-function twilioFailure(status: number, body: TwilioError): ApplicationFailure {
-  const code = body.code ? ` (error ${body.code})` : '';
-  const message = `Twilio answered ${status}${code}: ${body.message ?? 'no message'}`;
-  if (status === 429) return ApplicationFailure.retryable(message, 'ProviderRateLimited');
-  if (status >= 500) return ApplicationFailure.retryable(message, 'ProviderUnavailable');
-  if (status === 401 || status === 403) return ApplicationFailure.nonRetryable(message, 'ProviderAuth');
-  return ApplicationFailure.nonRetryable(message, 'ProviderRejected'); // 400 (21211 invalid To, ...), 404, ...
-}
+const failure = (status: number, body: TwilioError) =>
+  providerFailure(status, `Twilio answered ${status}${body.code ? ` (error ${body.code})` : ''}: ${body.message ?? 'no message'}`);
 
 function toCallStatus(status: string | undefined): ProviderCallStatus {
   switch (status) {

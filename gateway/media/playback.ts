@@ -3,6 +3,7 @@
 // actually heard; interrupt() sends `clear` and reports that for barge-in.
 import { chunkOutbound, type MediaStreamCodec } from '../../activities/telephony/media-stream';
 import { pcm16ToBytesLE, pcm16ToMulaw, resamplePcm16 } from '../../lib/audio';
+import { TimingRing } from '../../lib/timing-ring';
 
 /** Audio sent ahead of real time: enough to ride out event-loop hiccups, little enough to stop fast. */
 const LEAD_MS = 240;
@@ -46,7 +47,7 @@ export class Playback {
   private timer?: NodeJS.Timeout;
   private finish?: (how: 'done' | 'interrupted') => void;
   /** Scheduling error of each chunk sent (ms late), for the benchmark. */
-  readonly jitterMs: number[] = [];
+  readonly jitterMs = new TimingRing(1024);
 
   constructor(
     private readonly send: (frame: string) => void,

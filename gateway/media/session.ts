@@ -8,6 +8,7 @@ import { StreamProtocolError, type MediaStreamCodec, type StreamEvent } from '..
 import { mulawToPcm16, pcm16FromBytesLE, StreamResampler } from '../../lib/audio';
 import { Endpointer, type SpeechEnd } from '../../lib/audio/endpointer';
 import { logger } from '../../lib/logger';
+import { TimingRing } from '../../lib/timing-ring';
 import type { NextPrompt } from '../../workflows/types';
 import { Playback, type StreamFormat } from './playback';
 
@@ -51,10 +52,10 @@ export class MediaSession {
   private readonly log;
   private readonly startTimer: NodeJS.Timeout;
   /** Inbound frame handling time (ms), for the benchmark. */
-  readonly frameTimesMs: number[] = [];
+  readonly frameTimesMs = new TimingRing();
   /** The playback's per-chunk scheduling lateness (ms), for the benchmark. */
-  get playbackJitterMs(): number[] {
-    return this.playback?.jitterMs ?? [];
+  get playbackJitterMs(): TimingRing | undefined {
+    return this.playback?.jitterMs;
   }
 
   constructor(

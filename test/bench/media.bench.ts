@@ -92,7 +92,7 @@ async function main(): Promise<void> {
 
       // Start of the window: where each session's records stand now.
       const marks = new Map<MediaSession, { frames: number; jitter: number }>();
-      for (const s of media.sessions) marks.set(s, { frames: s.frameTimesMs.length, jitter: s.playbackJitterMs.length });
+      for (const s of media.sessions) marks.set(s, { frames: s.frameTimesMs.count, jitter: s.playbackJitterMs?.count ?? 0 });
       const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
       loop.enable();
       child.send('measure');
@@ -105,8 +105,8 @@ async function main(): Promise<void> {
       const frameTimes: number[] = [];
       const jitter: number[] = [];
       for (const [s, mark] of marks) {
-        frameTimes.push(...s.frameTimesMs.slice(mark.frames));
-        jitter.push(...s.playbackJitterMs.slice(mark.jitter));
+        frameTimes.push(...s.frameTimesMs.since(mark.frames));
+        jitter.push(...(s.playbackJitterMs?.since(mark.jitter) ?? []));
       }
       const callersDone = nextMessage(child, 'stats');
       child.send('stop');

@@ -20,11 +20,11 @@ async function startQuestionnaire(key: string, provider: 'exotel' | 'twilio', la
 }
 
 /** Exotel dials the voicebot flow; its Voicebot applet opens our socket. */
-async function exotelCaller(callId: string) {
+async function exotelCaller(callId: string, sampleRate = 8000) {
   const dial = await h.exotel.waitForCall(callId);
   assert.equal(dial.form.Url, 'http://my.exotel.com/test-account/exoml/start_voice/515151');
   const caller = await StreamCaller.open(`${wsBase()}/media/exotel`, 'exotel', exotelAuth);
-  caller.start(dial.callSid, { callId });
+  caller.start(dial.callSid, { callId }, sampleRate);
   return { caller, callSid: dial.callSid };
 }
 
@@ -41,9 +41,9 @@ async function twilioCaller(callId: string) {
   return { caller, callSid: dial.callSid };
 }
 
-async function say(caller: StreamCaller, text: string, transcript = text, language: 'en' | 'hi' = 'en') {
+async function say(caller: StreamCaller, text: string, transcript = text, language: 'en' | 'hi' = 'en', sampleRate = 8000) {
   h.speechHost.enqueueTranscript(transcript, { language });
-  caller.speak(await speak(text, language));
+  caller.speak(await speak(text, language, sampleRate));
   caller.silence(900); // the endpointer needs 600 ms of quiet to close the utterance
 }
 
@@ -79,6 +79,32 @@ describe('questionnaire', () => {
     assert.deepEqual(transcript.filter((t) => t.speaker === 'caller').map((t) => t.text), answers);
     assert.ok(transcript.filter((t) => t.speaker === 'bot').length >= 4, 'questions and the result are in the transcript');
     assert.ok(transcript.find((t) => t.speaker === 'caller').confidence > 0);
+  });
+
+  test('a 16 kHz Exotel stream: speech is resampled for the endpointer and prompts for the caller', async () => {
+    const { callId } = await startQuestionnaire('Q16', 'exotel');
+    const { caller } = await exotelCaller(callId, 16000);
+    await caller.heardPrompt();
+    // The greeting went out as 16 kHz PCM16: twice the 8 kHz cached prompt's samples, 2 bytes each,
+    // in chunks on Exotel's 320-byte grid (the last one padded).
+    const chunks = caller.received.filter((m) => m.event === 'media').map((m) => Buffer.from(m.media.payload, 'base64').length);
+    assert.ok(chunks.every((n) => n % 320 === 0 && n >= 3200), `chunk sizes ${chunks}`);
+    const { prompt } = (await h.api('GET', `/api/nerve/calls/${callId}`)).body;
+    const cached = Buffer.from(await (await fetch(prompt.audioUrl)).arrayBuffer());
+    const expectedBytes = ((cached.length - 44) / 2) * 2 * 2;
+    const sent = chunks.reduce((a, b) => a + b, 0);
+    assert.ok(sent >= expectedBytes - 64 && sent < expectedBytes + 3200, `${sent} bytes sent for ${expectedBytes} expected`);
+    const spoken = await speak('Yes, I am above eighteen.', 'en', 16000);
+    await say(caller, 'Yes, I am above eighteen.', 'yes', 'en', 16000);
+    await caller.heardPrompt();
+    const heard = h.speechHost.transcriptions.at(-1)!;
+    assert.equal(heard.sampleRate, 8000, 'the ASR host gets the 8 kHz utterance');
+    const spokenMs = (spoken.length / 16000) * 1000;
+    assert.ok(heard.durationMs >= spokenMs - 50 && heard.durationMs <= spokenMs + 900, `${heard.durationMs} ms heard for ${spokenMs} ms spoken`);
+    caller.dtmf('1');
+    await caller.heardPrompt();
+    caller.dtmf('1');
+    assert.equal((await h.result(callId)).outcome, 'ELIGIBLE');
   });
 
   test('by keypad over Twilio; an unclear answer is asked again once', async () => {

@@ -17,6 +17,8 @@ export class StreamCaller {
   private lastMediaAt = 0;
   private pendingMarks: NodeJS.Timeout[] = [];
   private streamSid = '';
+  /** Exotel streams at 8 kHz unless the Voicebot URL asks for 16 or 24 kHz; Twilio is always 8 kHz μ-law. */
+  private sampleRate = 8000;
 
   private constructor(
     readonly ws: WebSocket,
@@ -39,15 +41,16 @@ export class StreamCaller {
     this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  start(callSid: string, customParameters: Record<string, string> = {}): void {
+  start(callSid: string, customParameters: Record<string, string> = {}, sampleRate = 8000): void {
     this.streamSid = `MZ${callSid.slice(0, 30)}`;
+    this.sampleRate = sampleRate;
     if (this.provider === 'exotel') {
       this.send({ event: 'connected' });
       this.send({
         event: 'start', sequence_number: '1', stream_sid: this.streamSid,
         start: {
           stream_sid: this.streamSid, call_sid: callSid, account_sid: 'test-account', from: '+919800000001', to: '08047112233',
-          custom_parameters: customParameters, media_format: { encoding: 'audio/x-raw', sample_rate: '8000', bit_rate: '16' },
+          custom_parameters: customParameters, media_format: { encoding: 'audio/x-raw', sample_rate: String(sampleRate), bit_rate: '16' },
         },
       });
     } else {
@@ -62,21 +65,22 @@ export class StreamCaller {
     }
   }
 
-  /** Sends 8 kHz audio as 20 ms media frames (as fast as the socket takes them). */
+  /** Sends audio at the stream's rate as 20 ms media frames (as fast as the socket takes them). */
   speak(samples: Int16Array): void {
-    for (let i = 0; i < samples.length; i += 160) {
-      const frame = samples.subarray(i, Math.min(i + 160, samples.length));
+    const frameSamples = this.sampleRate / 50;
+    for (let i = 0; i < samples.length; i += frameSamples) {
+      const frame = samples.subarray(i, Math.min(i + frameSamples, samples.length));
       const payload = this.provider === 'exotel' ? pcm16ToBytesLE(frame) : mulawBytes(frame);
       this.send(
         this.provider === 'exotel'
-          ? { event: 'media', stream_sid: this.streamSid, media: { chunk: String(i / 160), timestamp: String(i / 8), payload: payload.toString('base64') } }
+          ? { event: 'media', stream_sid: this.streamSid, media: { chunk: String(i / frameSamples), timestamp: String((i * 1000) / this.sampleRate), payload: payload.toString('base64') } }
           : { event: 'media', sequenceNumber: String(i / 160 + 2), streamSid: this.streamSid, media: { track: 'inbound', chunk: String(i / 160), timestamp: String(i / 8), payload: payload.toString('base64') } },
       );
     }
   }
 
   silence(ms: number): void {
-    this.speak(new Int16Array((ms * 8000) / 1000));
+    this.speak(new Int16Array((ms * this.sampleRate) / 1000));
   }
 
   dtmf(digit: string): void {
@@ -116,7 +120,7 @@ export class StreamCaller {
     const now = Date.now();
     if (message.event === 'media') {
       const bytes = Buffer.from(message.media.payload, 'base64').length;
-      const ms = this.provider === 'exotel' ? bytes / 16 : bytes / 8;
+      const ms = this.provider === 'exotel' ? bytes / ((this.sampleRate / 1000) * 2) : bytes / 8;
       this.playheadAt = Math.max(now, this.playheadAt) + ms;
       this.mediaAt.push(now);
       this.lastMediaAt = now;

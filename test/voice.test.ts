@@ -147,6 +147,21 @@ describe('questionnaire', () => {
   });
 });
 
+describe('the provider ends the stream', () => {
+  test("Exotel's stop (callended) mid-question ends the call without waiting for the status callback", async () => {
+    const { callId } = await startQuestionnaire('QS1', 'exotel');
+    const { caller } = await exotelCaller(callId);
+    await caller.heardPrompt();
+    caller.dtmf('1');
+    await caller.heardPrompt();
+    caller.stop();
+    await caller.waitFor(() => caller.closed !== undefined, 5000, 'the socket to close');
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'NO_RESPONSE');
+    assert.deepEqual(h.jupiter.reportsFor('QS1')[0].body.answers.map((a: any) => a.answer), ['yes']);
+  });
+});
+
 describe('bad media input costs one socket, never the process', () => {
   test('refused upgrades: wrong Exotel credentials 401, bad Twilio signature 403, unknown path 404', async () => {
     await assert.rejects(StreamCaller.open(`${wsBase()}/media/exotel`, 'exotel', { Authorization: 'Basic ' + Buffer.from('exotel:nope').toString('base64') }), /401/);

@@ -240,7 +240,9 @@ export class IvrCall {
 
   /** Plays a question and waits for a valid answer, asking again on no input or an unclear one. */
   async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt = `${question}_retry`): Promise<Answer<T>> {
-    this.play(question);
+    // The first question is already playing since the call was answered: restarting it would
+    // make the media gateway cut the greeting and start over.
+    if (this.state.prompt?.id !== question) this.play(question);
     this.asking = this.state.awaitingInput = true;
     try {
       for (let misses = 0; ; ) {

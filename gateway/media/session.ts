@@ -49,6 +49,8 @@ export class MediaSession {
   private turnSeq = 0;
   private stateKey = '';
   private lastPromptSeq = 0;
+  /** We closed the stream after the goodbye: not a hang-up to report. */
+  private endedByUs = false;
   private readonly log;
   private readonly startTimer: NodeJS.Timeout;
   /** Inbound frame handling time (ms), for the benchmark. */
@@ -227,7 +229,10 @@ export class MediaSession {
     const how = await this.playback.play(prompt.id, audio);
     if (how === 'done') this.publish('listening');
     // The stream ends (and the provider's flow moves on / hangs up) once the goodbye is heard.
-    if (prompt.hangup && how === 'done') this.close(1000, 'call finished');
+    if (prompt.hangup && how === 'done') {
+      this.endedByUs = true;
+      this.close(1000, 'call finished');
+    }
   }
 
   private onStop(reason?: string): void {
@@ -237,14 +242,13 @@ export class MediaSession {
   }
 
   private onSocketClosed(): void {
-    const wasLive = this.phase === 'live';
     this.phase = 'closed';
     if (this.streamSid) void this.deps.saveState(this.sessionKey(), undefined).catch(() => {});
     clearTimeout(this.startTimer);
     this.playback?.stop();
     this.endpointer?.dispose();
-    // The socket went away without our goodbye: the caller hung up or the line dropped.
-    if (wasLive && this.callId) {
+    // The stream ended without our goodbye (provider stop, hang-up, dropped line): the call is over.
+    if (this.callId && !this.endedByUs) {
       this.deps.control
         .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed' })
         .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not report the hang-up'));
@@ -271,7 +275,6 @@ export class MediaSession {
     const wasLive = this.phase === 'live';
     this.phase = 'closing';
     if (!wasLive || code !== 1000) this.log.info({ callId: this.callId || undefined, code, reason }, 'closing media stream');
-    if (code === 1000) this.callId = ''; // we ended it on purpose: not a hang-up
     this.ws.close(code, reason);
   }
 

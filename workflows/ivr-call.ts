@@ -14,8 +14,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as callActivities from '../activities';
-import type { CallEventEntry, TranscriptEntry } from '../activities/persistence';
 import type * as speechActivities from '../activities/speech/tts';
+import { CallJournal } from './call-journal';
+import { DialAttempts } from './dial-attempts';
 import {
   callStateQuery,
   CallStatusKey,
@@ -33,7 +34,7 @@ import {
 } from './messages';
 import type {
   CallInput, CallOutcome, CallResult, CallState, CallStatus, CallType, Language,
-  PreparedPrompt, RejectionReason, TerminalStatus,
+  PreparedPrompt, RejectionReason,
 } from './types';
 
 export interface IvrCallSpec {
@@ -72,26 +73,18 @@ export interface Decision {
   rejectionReason?: RejectionReason;
 }
 
-interface AttemptState {
-  answered: boolean;
-  terminal?: TerminalStatus;
-}
-
-const MAX_TRACKED_CALL_SIDS = 20;
 const KEYS_READY_TIMEOUT = '5s';
 
 export class IvrCall {
   readonly callId = workflowInfo().workflowId;
   readonly state: CallState;
   private prepared: Record<string, PreparedPrompt> = {};
-  private readonly attempts = new Map<string, AttemptState>();
+  private readonly attempts = new DialAttempts();
+  private readonly journal = new CallJournal();
   private readonly inbox: CalleeInput[] = [];
-  private unsavedTranscript: TranscriptEntry[] = [];
   private hangUpBy?: number;
   private promptSeq = 0;
   private asking = false;
-  private eventSeq = 0;
-  private unsaved: CallEventEntry[] = [];
   private decision?: Decision;
   /** Set once the outcome is known: releases the gateway's prompt watch. */
   private over = false;
@@ -197,10 +190,9 @@ export class IvrCall {
       this.event('dialed', { attempt, callSid });
       await this.setStatus('DIALING', `attempt ${attempt}, CallSid ${callSid}`);
 
-      const settled = () => this.attempt(callSid).answered || this.attempt(callSid).terminal !== undefined;
+      const settled = () => this.attempts.answered(callSid) || this.attempts.terminal(callSid) !== undefined;
       if (!(await condition(settled, (policy.ringTimeoutSeconds + 30) * 1000))) await this.reconcile(callSid);
-      const { answered, terminal } = this.attempt(callSid);
-      if (answered || terminal === 'completed') {
+      if (this.attempts.answered(callSid) || this.attempts.terminal(callSid) === 'completed') {
         if (this.spec.maxCallSeconds) this.hangUpBy = Date.now() + this.spec.maxCallSeconds * 1000;
         await this.setStatus('IN_IVR', `answered on attempt ${attempt}`);
         return 'answered';
@@ -348,41 +340,19 @@ export class IvrCall {
     if (prompt.text === undefined) throw ApplicationFailure.nonRetryable(`no prompt ${promptId}`);
     this.promptSeq++;
     this.state.prompt = { ...prompt, hangup, seq: this.promptSeq };
-    if (this.spec.mode === 'voicebot') this.transcribe({ speaker: 'bot', text: prompt.text, promptId });
-  }
-
-  private attempt(callSid: string): AttemptState {
-    let attempt = this.attempts.get(callSid);
-    if (!attempt) {
-      attempt = { answered: false };
-      if (this.attempts.size < MAX_TRACKED_CALL_SIDS) this.attempts.set(callSid, attempt);
-    }
-    return attempt;
+    if (this.spec.mode === 'voicebot') this.journal.said({ speaker: 'bot', text: prompt.text, promptId });
   }
 
   private hungUp(): boolean {
-    return !!this.state.currentCallSid && this.attempt(this.state.currentCallSid).terminal !== undefined;
+    return !!this.state.currentCallSid && this.attempts.terminal(this.state.currentCallSid) !== undefined;
   }
 
-  /** Duplicates and anything after the attempt's end change nothing. */
   private onProviderStatus(event: ProviderStatusEvent): void {
-    const attempt = this.attempt(event.callSid);
-    if (attempt.terminal) return;
-    if (event.event === 'answered') {
-      if (attempt.answered) return;
-      this.markAnswered(attempt);
-    } else {
-      if (!event.status) return;
-      attempt.terminal = event.status;
-    }
+    if (!this.attempts.apply(event)) return;
+    if (event.event === 'answered') this.state.answeredAt ??= new Date().toISOString();
     const transition = { at: new Date().toISOString(), callSid: event.callSid, event: event.event, status: event.status };
     this.state.transitions.push(transition);
     this.event('status', { ...transition });
-  }
-
-  private markAnswered(attempt: AttemptState): void {
-    attempt.answered = true;
-    this.state.answeredAt ??= new Date().toISOString();
   }
 
   private validateInput(callSid: string, problem: string | undefined): void {
@@ -390,7 +360,7 @@ export class IvrCall {
     if (this.state.status === 'REPORTING' || this.state.status === 'COMPLETED' || this.state.status === 'RIDER_PENDING') {
       throw new Error('the call is over and is not waiting for input');
     }
-    if (this.attempts.get(callSid)?.terminal) throw new Error(`CallSid ${callSid} is not this call's current attempt (it ended)`);
+    if (this.attempts.terminal(callSid)) throw new Error(`CallSid ${callSid} is not this call's current attempt (it ended)`);
   }
 
   private async onInput(input: CalleeInput) {
@@ -398,8 +368,8 @@ export class IvrCall {
     // briefly for this attempt to be the current one and a question to be open.
     const ready = await condition(() => this.asking && this.state.currentCallSid === input.callSid, KEYS_READY_TIMEOUT);
     if (!ready) throw ApplicationFailure.nonRetryable(`CallSid ${input.callSid} is not this call's current attempt`, 'UnknownCallSid');
-    const attempt = this.attempt(input.callSid);
-    if (!attempt.answered) this.markAnswered(attempt); // input proves the callee answered
+    this.attempts.markAnswered(input.callSid); // input proves the callee answered
+    this.state.answeredAt ??= new Date().toISOString();
     const seq = this.promptSeq;
     this.inbox.push(input);
     await condition(() => this.promptSeq > seq);
@@ -415,16 +385,13 @@ export class IvrCall {
   private recordInput(question: string, input: CalleeInput): void {
     if (input.kind === 'keys') {
       this.event('digits', { question, digits: input.digits, callSid: input.callSid });
-      if (this.spec.mode === 'voicebot') this.transcribe({ speaker: 'caller', text: `[keys] ${input.digits}` });
+      if (this.spec.mode === 'voicebot') this.journal.said({ speaker: 'caller', text: `[keys] ${input.digits}` });
     } else {
       this.event('utterance', { question, text: input.text, confidence: input.confidence, callSid: input.callSid });
-      this.transcribe({ speaker: 'caller', text: input.text, confidence: input.confidence, language: input.language, durationMs: input.durationMs });
+      this.journal.said({ speaker: 'caller', text: input.text, confidence: input.confidence, language: input.language, durationMs: input.durationMs });
     }
   }
 
-  private transcribe(entry: Omit<TranscriptEntry, 'dedupeKey' | 'at'>): void {
-    this.unsavedTranscript.push({ ...entry, dedupeKey: `${workflowInfo().runId}:t${++this.eventSeq}`, at: new Date().toISOString() });
-  }
 
   private timeLeft(): number {
     return this.hangUpBy === undefined ? Number.POSITIVE_INFINITY : this.hangUpBy - Date.now();
@@ -445,14 +412,11 @@ export class IvrCall {
   }
 
   private event(kind: string, data: Record<string, unknown>): void {
-    this.unsaved.push({ dedupeKey: `${workflowInfo().runId}:${++this.eventSeq}`, kind, data });
+    this.journal.event(kind, data);
   }
 
   private async save(): Promise<void> {
-    const events = this.unsaved;
-    const transcript = this.unsavedTranscript;
-    this.unsaved = [];
-    this.unsavedTranscript = [];
+    const { events, transcript } = this.journal.take();
     await this.store.recordCall(
       {
         callId: this.callId,

@@ -246,10 +246,9 @@ describe('bad input changes nothing', () => {
     assert.deepEqual(health.body, { status: 'ok', temporal: 'ok', database: 'ok', redis: 'ok' });
   });
 
-  test('keys for a call that is not asking anything are 409 and change nothing', async () => {
+  test("keys under another attempt's CallSid, or after the call ended, are 404 and change nothing", async () => {
     const { callId, callSid } = await startVendorCall('Q9001');
-    // Dialled but not yet asking? The summary question opens on answer, so press before answering
-    // another attempt's CallSid: rejected by the workflow's validator.
+    // A CallSid that is not the current attempt's: the workflow refuses the input.
     const foreign = await fetch(`${h.gatewayUrl}/webhooks/exotel/test-webhook-secret-123/passthru?CallSid=other&digits=%221%22&CustomField=${callId}`);
     assert.equal(foreign.status, 404);
     await h.exotel.answer(callSid);
@@ -258,6 +257,7 @@ describe('bad input changes nothing', () => {
     await h.result(callId);
     const afterEnd = await h.exotel.press(callSid, '1');
     assert.equal(afterEnd.status, 404, 'the call is over');
+    assert.deepEqual((await h.result(callId)).digits, ['1', '1'], 'the refused keys were not recorded');
   });
 });
 

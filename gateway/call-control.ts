@@ -1,12 +1,12 @@
 // How provider webhooks reach a call's workflow: signals for status, an update for keys
 // (which returns the next prompt in the same round trip), a query for the current prompt.
-import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { CALL_SID_KEY } from '../activities/telephony';
 import type { CallControl } from '../activities/telephony/types';
 import type { Cache } from '../lib/cache';
 import { HttpError } from '../lib/http-error';
 import {
-  callStateQuery, type DigitsInput, nextPromptUpdate, type NextPromptWatch, promptInterruptedSignal, type PromptInterruptedEvent, providerStatusSignal,
+  callStateQuery, type DigitsInput, InputRejection, nextPromptUpdate, type NextPromptWatch, promptInterruptedSignal, type PromptInterruptedEvent, providerStatusSignal,
   type ProviderStatusEvent, submitDigitsUpdate, submitUtteranceUpdate, type UtteranceInput,
 } from '../workflows/messages';
 import type { NextPrompt } from '../workflows/types';
@@ -71,7 +71,9 @@ export class TemporalCallControl implements CallControl {
       if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'unknown_call', `no running call ${callId}`);
       if (err instanceof WorkflowUpdateFailedError) {
         const reason = err.cause?.message ?? err.message;
-        if (reason.includes('not this call')) throw new HttpError(404, 'unknown_call', reason);
+        const type = err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
+        if (type === InputRejection.invalid) throw new HttpError(400, 'invalid_input', reason);
+        if (type === InputRejection.unknownCallSid) throw new HttpError(404, 'unknown_call', reason);
         throw new HttpError(409, 'not_accepting_input', reason);
       }
       throw err;

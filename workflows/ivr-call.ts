@@ -30,6 +30,7 @@ import {
   submitDigitsUpdate,
   submitUtteranceUpdate,
   nextPromptUpdate,
+  InputRejection,
   type UtteranceInput,
 } from './messages';
 import type {
@@ -73,7 +74,7 @@ export interface Decision {
   rejectionReason?: RejectionReason;
 }
 
-const KEYS_READY_TIMEOUT = '5s';
+const INPUT_READY_TIMEOUT = '5s';
 
 export class IvrCall {
   readonly callId = workflowInfo().workflowId;
@@ -84,10 +85,8 @@ export class IvrCall {
   private readonly inbox: CalleeInput[] = [];
   private hangUpBy?: number;
   private promptSeq = 0;
-  private asking = false;
+  /** Set once the outcome is known; from then on the call takes no input. */
   private decision?: Decision;
-  /** Set once the outcome is known: releases the gateway's prompt watch. */
-  private over = false;
 
   private readonly speech;
   private readonly telephony;
@@ -144,7 +143,7 @@ export class IvrCall {
     setHandler(
       nextPromptUpdate,
       async ({ afterSeq }) => {
-        await condition(() => this.promptSeq > afterSeq || this.over);
+        await condition(() => this.promptSeq > afterSeq || this.decision !== undefined);
         return this.state.prompt!;
       },
       { validator: ({ callSid }) => this.validateInput(callSid, undefined) },
@@ -217,7 +216,6 @@ export class IvrCall {
   /** Adds prompts made during the call (e.g. an LLM's reply, synthesized). */
   addPrompts(prompts: Record<string, PreparedPrompt>): void {
     Object.assign(this.prepared, prompts);
-    for (const [id, prompt] of Object.entries(prompts)) this.spec.prompts[id] = prompt.text;
   }
 
   /** Synthesizes a line decided during the call; falls back to text (the gateway then synthesizes it). */
@@ -235,7 +233,7 @@ export class IvrCall {
     // The first question is already playing since the call was answered: restarting it would
     // make the media gateway cut the greeting and start over.
     if (this.state.prompt?.id !== question) this.play(question);
-    this.asking = this.state.awaitingInput = true;
+    this.state.awaitingInput = true;
     try {
       for (let misses = 0; ; ) {
         const wait = Math.min(this.input.policy.inputTimeoutSeconds * 1000, this.timeLeft());
@@ -254,7 +252,7 @@ export class IvrCall {
         this.play(retryPrompt);
       }
     } finally {
-      this.asking = this.state.awaitingInput = false;
+      this.state.awaitingInput = false;
     }
   }
 
@@ -266,7 +264,6 @@ export class IvrCall {
   /** Reports the outcome to Jupiter and updates the order, each exactly once. */
   async complete(decision: Decision, details: { reportFields: Record<string, unknown>; orderStatus?: string }): Promise<CallResult> {
     this.decision = decision;
-    this.over = true;
     this.state.outcome = decision.outcome;
     upsertSearchAttributes([{ key: OutcomeKey, value: decision.outcome }]);
     this.event('outcome', { ...decision });
@@ -356,18 +353,18 @@ export class IvrCall {
   }
 
   private validateInput(callSid: string, problem: string | undefined): void {
-    if (problem) throw new Error(problem);
-    if (this.state.status === 'REPORTING' || this.state.status === 'COMPLETED' || this.state.status === 'RIDER_PENDING') {
-      throw new Error('the call is over and is not waiting for input');
+    if (problem) throw ApplicationFailure.nonRetryable(problem, InputRejection.invalid);
+    if (this.decision) throw ApplicationFailure.nonRetryable('the call is over and takes no more input', InputRejection.callOver);
+    if (this.attempts.terminal(callSid)) {
+      throw ApplicationFailure.nonRetryable(`CallSid ${callSid} is an attempt that ended`, InputRejection.unknownCallSid);
     }
-    if (this.attempts.terminal(callSid)) throw new Error(`CallSid ${callSid} is not this call's current attempt (it ended)`);
   }
 
   private async onInput(input: CalleeInput) {
     // Input can overtake the dial result or the answered callback on its way here: wait
     // briefly for this attempt to be the current one and a question to be open.
-    const ready = await condition(() => this.asking && this.state.currentCallSid === input.callSid, KEYS_READY_TIMEOUT);
-    if (!ready) throw ApplicationFailure.nonRetryable(`CallSid ${input.callSid} is not this call's current attempt`, 'UnknownCallSid');
+    const ready = await condition(() => this.state.awaitingInput && this.state.currentCallSid === input.callSid, INPUT_READY_TIMEOUT);
+    if (!ready) throw ApplicationFailure.nonRetryable(`CallSid ${input.callSid} is not this call's current attempt`, InputRejection.unknownCallSid);
     this.attempts.markAnswered(input.callSid); // input proves the callee answered
     this.state.answeredAt ??= new Date().toISOString();
     const seq = this.promptSeq;
@@ -391,7 +388,6 @@ export class IvrCall {
       this.journal.said({ speaker: 'caller', text: input.text, confidence: input.confidence, language: input.language, durationMs: input.durationMs });
     }
   }
-
 
   private timeLeft(): number {
     return this.hangUpBy === undefined ? Number.POSITIVE_INFINITY : this.hangUpBy - Date.now();

@@ -18,6 +18,16 @@ export interface DigitsInput {
 }
 export const submitDigitsUpdate = defineUpdate<NextPrompt, [DigitsInput]>('submitDigits');
 
+/** Why a call refuses keys, an utterance or a prompt watch: the ApplicationFailure type it rejects with. */
+export const InputRejection = {
+  /** Malformed input (e.g. not keypad characters). */
+  invalid: 'InvalidInput',
+  /** The CallSid is not the attempt the call is on. */
+  unknownCallSid: 'UnknownCallSid',
+  /** The call has its outcome and takes no more input. */
+  callOver: 'CallNotAcceptingInput',
+} as const;
+
 /** A transcribed utterance from a media stream. Returns what to say next (one round trip). */
 export interface UtteranceInput {
   callSid: string;

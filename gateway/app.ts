@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ZodError } from 'zod';
 import { PROVIDERS } from '../activities/telephony';
-import { TTS_AUDIO_KEY } from '../activities/speech/tts';
+import { audioHashOf, TTS_AUDIO_KEY } from '../activities/speech/tts';
 import type { Cache } from '../lib/cache';
 import type { Config } from '../lib/config';
 import { db } from '../lib/db';
@@ -22,8 +22,8 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
   for (const provider of Object.values(PROVIDERS)) if (provider) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
 
   app.get('/audio/:file', async (req, res) => {
-    const match = /^([0-9a-f]{40})\.wav$/.exec(req.params.file);
-    const audio = match && (await cache.getBuffer(TTS_AUDIO_KEY(match[1])));
+    const hash = audioHashOf(req.params.file);
+    const audio = hash && (await cache.getBuffer(TTS_AUDIO_KEY(hash)));
     if (!audio) throw new HttpError(404, 'no_audio', 'no such prompt audio');
     res.type('audio/wav').set('Cache-Control', 'public, max-age=86400, immutable').send(audio);
   });

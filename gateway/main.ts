@@ -8,9 +8,12 @@ import { connectClient } from './temporal';
 async function main() {
   const config = loadConfig();
   const client = await connectClient();
-  const { server } = await startGatewayServer(client, cache(), config);
+  const { server, media } = await startGatewayServer(client, cache(), config);
   logger.info({ url: `http://localhost:${config.PORT}`, public: config.PUBLIC_BASE_URL }, 'gateway listening');
-  const stop = () => server.close(() => process.exit(0));
+  const stop = () => {
+    media.closeAll(); // open media sockets would otherwise keep server.close() waiting forever
+    server.close(() => process.exit(0));
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

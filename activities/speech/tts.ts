@@ -10,9 +10,17 @@ import type { Language, PreparedPrompt } from '../../workflows/types';
 
 export const TELEPHONY_SAMPLE_RATE = 8000;
 export const TTS_AUDIO_KEY = (hash: string) => `tts:audio:${hash}`;
+/** The gateway path that serves a prompt's audio, and the cache hash it names. */
+const AUDIO_FILE = /(?:^|\/)([0-9a-f]{40})\.wav$/;
+export const audioHashOf = (urlOrFile: string): string | undefined => AUDIO_FILE.exec(urlOrFile)?.[1];
 export const TTS_STATS_KEY = (stat: 'hits' | 'misses') => `tts:stats:${stat}`;
 
 const ESPEAK_VOICES: Record<Language, string> = { hi: 'hi', en: 'en' };
+
+/** Hindi when the text is written in Devanagari, else English: how a prompt's voice is chosen. */
+export function languageOf(text: string): Language {
+  return /[\u0900-\u097F]/.test(text) ? 'hi' : 'en';
+}
 
 export interface SynthesizeRequest {
   language: Language;

@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws';
 import { PROVIDERS } from '../../activities/telephony';
 import type { CallControl } from '../../activities/telephony/types';
 import { AsrError, transcribe } from '../../activities/speech/asr';
-import { synthesizeToCache, TTS_AUDIO_KEY } from '../../activities/speech/tts';
+import { audioHashOf, languageOf, synthesizeToCache, TTS_AUDIO_KEY } from '../../activities/speech/tts';
 import { parseWav } from '../../lib/audio';
 import type { Cache } from '../../lib/cache';
 import type { Config } from '../../lib/config';
@@ -55,7 +55,7 @@ export class MediaStreams {
         saveState: (id, state) => (state ? this.cache.set(SESSION_KEY(id), JSON.stringify(state), SESSION_TTL_SECONDS) : this.cache.del(SESSION_KEY(id))),
         transcribe: (audio, language) => this.transcribe(audio, language),
         promptAudio: (prompt, format) => this.promptAudio(prompt, format),
-        fillerAudio: (language, format) => this.promptAudio({ id: 'filler', text: FILLER[language as Language] ?? FILLER.hi, hangup: false, seq: 0 }, format),
+        fillerAudio: (language, format) => this.promptAudio({ id: 'filler', text: FILLER[language], hangup: false, seq: 0 }, format),
         vad: { minSpeechMs: this.config.VAD_MIN_SPEECH_MS, endSilenceMs: this.config.VAD_END_SILENCE_MS },
         fillerAfterMs: this.config.FILLER_AFTER_MS,
         startTimeoutMs: this.config.MEDIA_START_TIMEOUT_MS,
@@ -70,7 +70,7 @@ export class MediaStreams {
     for (const ws of this.wss.clients) ws.terminate();
   }
 
-  private async transcribe(audio: Int16Array, language: string) {
+  private async transcribe(audio: Int16Array, language: Language) {
     try {
       return await transcribe(audio, 8000, { language: language === 'en' ? 'en' : 'hinglish' });
     } catch (err) {
@@ -82,24 +82,21 @@ export class MediaStreams {
     }
   }
 
-  /** The prompt's cached 8 kHz WAV (synthesized now if missing), encoded for the stream. */
+  /** The prompt's cached 8 kHz WAV (synthesized here if missing or evicted), encoded for the stream. */
   private async promptAudio(prompt: NextPrompt, format: StreamFormat): Promise<Buffer> {
-    let url = prompt.audioUrl;
-    const language: Language = /[\u0900-\u097F]/.test(prompt.text) ? 'hi' : 'en';
-    if (!url) url = await synthesizeToCache(prompt.text, language);
-    const hash = /\/audio\/([0-9a-f]{40})\.wav$/.exec(url)?.[1] ?? '';
-    const key = `${hash}:${format.encoding}:${format.sampleRate}`;
-    const known = this.encoded.get(key);
+    let hash = prompt.audioUrl ? audioHashOf(prompt.audioUrl) : undefined;
+    const encodedKey = (h: string) => `${h}:${format.encoding}:${format.sampleRate}`;
+    const known = hash && this.encoded.get(encodedKey(hash));
     if (known) return known;
-    let wav = await this.cache.getBuffer(TTS_AUDIO_KEY(hash));
+    let wav = hash ? await this.cache.getBuffer(TTS_AUDIO_KEY(hash)) : null;
     if (!wav) {
-      await synthesizeToCache(prompt.text, language); // evicted from the cache: make it again
-      wav = await this.cache.getBuffer(TTS_AUDIO_KEY(hash));
+      hash = audioHashOf(await synthesizeToCache(prompt.text, languageOf(prompt.text)));
+      wav = hash ? await this.cache.getBuffer(TTS_AUDIO_KEY(hash)) : null;
     }
-    if (!wav) throw new Error(`no audio for prompt ${prompt.id}`);
+    if (!hash || !wav) throw new Error(`no audio for prompt ${prompt.id}`);
     const encoded = encodeForStream(parseWav(wav).samples, format);
     if (this.encoded.size >= ENCODED_CACHE_SIZE) this.encoded.delete(this.encoded.keys().next().value!);
-    this.encoded.set(key, encoded);
+    this.encoded.set(encodedKey(hash), encoded);
     return encoded;
   }
 }

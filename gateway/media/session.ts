@@ -5,11 +5,12 @@
 import type { WebSocket } from 'ws';
 import type { CallControl } from '../../activities/telephony/types';
 import { StreamProtocolError, type MediaStreamCodec, type StreamEvent } from '../../activities/telephony/media-stream';
-import { mulawToPcm16, pcm16FromBytesLE, StreamResampler } from '../../lib/audio';
+import { mulawToPcm16, readPcm16LE, StreamResampler } from '../../lib/audio';
 import { Endpointer, type SpeechEnd } from '../../lib/audio/endpointer';
 import { logger } from '../../lib/logger';
 import { TimingRing } from '../../lib/timing-ring';
-import type { NextPrompt } from '../../workflows/types';
+import type { Language, NextPrompt } from '../../workflows/types';
+import { languageOf } from '../../activities/speech/tts';
 import { Playback, type StreamFormat } from './playback';
 
 const FRAME_SAMPLES = 160; // 20 ms at 8 kHz, what the endpointer takes
@@ -19,11 +20,11 @@ const FILLER_ID = 'filler';
 export interface SessionDeps {
   control: CallControl;
   /** Speech to text; undefined text means nothing intelligible. */
-  transcribe(audio: Int16Array, language: string): Promise<{ text: string; confidence: number; language: string } | undefined>;
+  transcribe(audio: Int16Array, language: Language): Promise<{ text: string; confidence: number; language: string } | undefined>;
   /** The prompt's audio as 8 kHz PCM16, already encoded for this stream's format. */
   promptAudio(prompt: NextPrompt, format: StreamFormat): Promise<Buffer>;
   /** A short "hmm" for when a reply takes a while, in the stream's format. */
-  fillerAudio(language: string, format: StreamFormat): Promise<Buffer | undefined>;
+  fillerAudio(language: Language, format: StreamFormat): Promise<Buffer | undefined>;
   /** Live session state for dashboards and ops (Redis with a TTL); never on the per-frame path. */
   saveState(callId: string, state: Record<string, unknown> | undefined): Promise<void>;
   vad: { minSpeechMs: number; endSilenceMs: number };
@@ -37,13 +38,15 @@ export class MediaSession {
   private callSid = '';
   private streamSid = '';
   private format: StreamFormat = { encoding: 'pcm16', sampleRate: 8000 };
-  private language = 'hi';
+  /** The language of the last prompt: the hint for ASR and the filler's voice. */
+  private language: Language = 'hi';
   private endpointer?: Endpointer;
   private resampler?: StreamResampler;
   private playback?: Playback;
   private readonly frame = new Int16Array(FRAME_SAMPLES);
   private frameFill = 0;
   private decoded = new Int16Array(FRAME_SAMPLES * 10);
+  private resampled = new Int16Array(FRAME_SAMPLES * 10);
   private badFrames = 0;
   private turn = Promise.resolve();
   private turnSeq = 0;
@@ -131,15 +134,16 @@ export class MediaSession {
     void this.watchPrompts();
   }
 
-  /** The per-frame path: decode, resample if needed, cut into 20 ms frames for the endpointer. */
+  /** The per-frame path: decode, resample if needed, cut into 20 ms frames. Reuses its buffers. */
   private onAudio(payload: Buffer): void {
-    let pcm: Int16Array;
-    if (this.format.encoding === 'mulaw') {
-      if (this.decoded.length < payload.length) this.decoded = new Int16Array(payload.length);
-      pcm = this.decoded.subarray(0, mulawToPcm16(payload, this.decoded));
-    } else {
-      pcm = pcm16FromBytesLE(payload);
-      if (this.resampler) pcm = this.resampler.process(pcm);
+    const samples = this.format.encoding === 'mulaw' ? payload.length : payload.length >> 1;
+    if (this.decoded.length < samples) this.decoded = new Int16Array(samples);
+    const count = this.format.encoding === 'mulaw' ? mulawToPcm16(payload, this.decoded) : readPcm16LE(payload, this.decoded);
+    let pcm = this.decoded.subarray(0, count);
+    if (this.resampler) {
+      const needed = this.resampler.outputLengthFor(pcm.length);
+      if (this.resampled.length < needed) this.resampled = new Int16Array(needed);
+      pcm = this.resampled.subarray(0, this.resampler.processInto(pcm, this.resampled));
     }
     for (let i = 0; i < pcm.length; ) {
       const n = Math.min(FRAME_SAMPLES - this.frameFill, pcm.length - i);
@@ -155,7 +159,7 @@ export class MediaSession {
 
   private onSpeechStart(): void {
     const interrupted = this.playback?.interrupt();
-    if (!interrupted) return;
+    if (!interrupted || interrupted.promptId === FILLER_ID) return; // talking over "hmm" is nothing to record
     this.log.info({ callId: this.callId, ...interrupted }, 'barge-in');
     this.publish('caller-speaking', { interrupted: interrupted.promptId });
     this.deps.control
@@ -223,7 +227,7 @@ export class MediaSession {
 
   private async play(prompt: NextPrompt): Promise<void> {
     if (!this.playback || this.phase !== 'live') return;
-    this.language = /[\u0900-\u097F]/.test(prompt.text) ? 'hi' : 'en';
+    this.language = languageOf(prompt.text);
     const audio = await this.deps.promptAudio(prompt, this.format);
     this.publish('speaking', { prompt: prompt.id });
     const how = await this.playback.play(prompt.id, audio);

@@ -18,13 +18,21 @@ export interface WavAudio {
 export function pcm16FromBytesLE(buf: Buffer | Uint8Array): Int16Array {
   if (buf.length % 2 !== 0) throw new RangeError(`PCM16 data must have an even byte length, got ${buf.length}`);
   const samples = new Int16Array(buf.length / 2);
+  readPcm16LE(buf, samples);
+  return samples;
+}
+
+/** Allocation-free form for the media path: decodes into `dst`, returns the sample count. */
+export function readPcm16LE(buf: Buffer | Uint8Array, dst: Int16Array): number {
+  const count = buf.length >> 1;
+  if (dst.length < count) throw new RangeError(`dst holds ${dst.length} samples, need ${count}`);
   if (HOST_IS_LITTLE_ENDIAN) {
     // Byte-wise copy: the source may sit at an odd offset inside a pooled Buffer.
-    new Uint8Array(samples.buffer).set(buf);
+    new Uint8Array(dst.buffer, dst.byteOffset, count * 2).set(buf.subarray(0, count * 2));
   } else {
-    for (let i = 0; i < samples.length; i++) samples[i] = (buf[2 * i] | (buf[2 * i + 1] << 8)) << 16 >> 16;
+    for (let i = 0; i < count; i++) dst[i] = (buf[2 * i] | (buf[2 * i + 1] << 8)) << 16 >> 16;
   }
-  return samples;
+  return count;
 }
 
 /** Copies samples into a new Buffer as little-endian PCM16. */

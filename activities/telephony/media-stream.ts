@@ -187,3 +187,46 @@ function assertSaneRule(rule: OutboundChunkRule): void {
     Number.isInteger(rule.max) && rule.max >= rule.min;
   if (!ok) throw new RangeError(`unusable chunk rule ${JSON.stringify(rule)}`);
 }
+
+// ---------------------------------------------------------------- codec assembly
+
+export interface JsonStreamProtocol {
+  provider: string;
+  /** The field that names the stream on every frame: stream_sid (Exotel), streamSid (Twilio). */
+  streamSidField: string;
+  inbound: Readonly<Record<string, z.ZodType<StreamEvent, z.ZodTypeDef, unknown>>>;
+  /** Outbound chunk sizes; the same at every rate the provider streams at. */
+  outboundRule: OutboundChunkRule;
+  sampleRates: readonly number[];
+}
+
+/**
+ * Builds a codec for a provider whose frames are JSON with an `event` name and the stream id at
+ * the top level (both Exotel and Twilio): the provider supplies its schemas, field name and rule.
+ */
+export function jsonStreamCodec(protocol: JsonStreamProtocol): MediaStreamCodec {
+  const { provider, streamSidField: sidField, outboundRule } = protocol;
+  const frame = (event: string, streamSid: string, body: Record<string, unknown> = {}) => {
+    if (!streamSid) throw new RangeError(`${provider}: ${sidField} is required`);
+    return JSON.stringify({ event, [sidField]: streamSid, ...body });
+  };
+  return {
+    provider,
+    parse: (text) => decodeFrame(provider, text, protocol.inbound, sidField),
+    media(streamSid, audio) {
+      assertChunkFits(provider, audio, outboundRule);
+      return frame('media', streamSid, { media: { payload: audio.toString('base64') } });
+    },
+    mark(streamSid, name) {
+      if (!name) throw new RangeError(`${provider}: mark name is required`);
+      return frame('mark', streamSid, { mark: { name } });
+    },
+    clear: (streamSid) => frame('clear', streamSid),
+    outboundChunkBytes(sampleRate) {
+      if (!protocol.sampleRates.includes(sampleRate)) {
+        throw new RangeError(`${provider} streams at ${protocol.sampleRates.join(' or ')} Hz, not ${sampleRate}`);
+      }
+      return outboundRule;
+    },
+  };
+}

@@ -3,11 +3,10 @@
 // carries ?sample-rate=. Exotel sends numbers as strings ("8000"); both forms are accepted.
 import { z } from 'zod';
 import {
-  assertChunkFits,
   base64Audio,
   customParameters,
-  decodeFrame,
   dtmfDigit,
+  jsonStreamCodec,
   sid,
   type MediaStreamCodec,
   type OutboundChunkRule,
@@ -82,34 +81,10 @@ const Stop = z
 
 const INBOUND = { connected: Connected, start: Start, media: Media, dtmf: Dtmf, mark: Mark, stop: Stop };
 
-function requireSid(streamSid: string): void {
-  if (!streamSid) throw new RangeError('exotel: stream_sid is required');
-}
-
-export const exotelStreamCodec: MediaStreamCodec = {
+export const exotelStreamCodec: MediaStreamCodec = jsonStreamCodec({
   provider: PROVIDER,
-
-  parse: (text) => decodeFrame(PROVIDER, text, INBOUND, 'stream_sid'),
-
-  media(streamSid, audio) {
-    requireSid(streamSid);
-    assertChunkFits(PROVIDER, audio, OUTBOUND_RULE);
-    return JSON.stringify({ event: 'media', stream_sid: streamSid, media: { payload: audio.toString('base64') } });
-  },
-
-  mark(streamSid, name) {
-    requireSid(streamSid);
-    if (!name) throw new RangeError('exotel: mark name is required');
-    return JSON.stringify({ event: 'mark', stream_sid: streamSid, mark: { name } });
-  },
-
-  clear(streamSid) {
-    requireSid(streamSid);
-    return JSON.stringify({ event: 'clear', stream_sid: streamSid });
-  },
-
-  outboundChunkBytes(sampleRate) {
-    if (!SAMPLE_RATES.includes(sampleRate)) throw new RangeError(`exotel streams at 8000, 16000 or 24000 Hz, not ${sampleRate}`);
-    return OUTBOUND_RULE;
-  },
-};
+  streamSidField: 'stream_sid',
+  inbound: INBOUND,
+  outboundRule: OUTBOUND_RULE,
+  sampleRates: SAMPLE_RATES,
+});

@@ -3,11 +3,10 @@
 // timestamp as strings; sampleRate as a number. Binary frames are refused by Twilio (31950).
 import { z } from 'zod';
 import {
-  assertChunkFits,
   base64Audio,
   customParameters,
-  decodeFrame,
   dtmfDigit,
+  jsonStreamCodec,
   sid,
   type MediaStreamCodec,
   type OutboundChunkRule,
@@ -86,34 +85,10 @@ const Stop = z
 
 const INBOUND = { connected: Connected, start: Start, media: Media, dtmf: Dtmf, mark: Mark, stop: Stop };
 
-function requireSid(streamSid: string): void {
-  if (!streamSid) throw new RangeError('twilio: streamSid is required');
-}
-
-export const twilioStreamCodec: MediaStreamCodec = {
+export const twilioStreamCodec: MediaStreamCodec = jsonStreamCodec({
   provider: PROVIDER,
-
-  parse: (text) => decodeFrame(PROVIDER, text, INBOUND, 'streamSid'),
-
-  media(streamSid, audio) {
-    requireSid(streamSid);
-    assertChunkFits(PROVIDER, audio, OUTBOUND_RULE);
-    return JSON.stringify({ event: 'media', streamSid, media: { payload: audio.toString('base64') } });
-  },
-
-  mark(streamSid, name) {
-    requireSid(streamSid);
-    if (!name) throw new RangeError('twilio: mark name is required');
-    return JSON.stringify({ event: 'mark', streamSid, mark: { name } });
-  },
-
-  clear(streamSid) {
-    requireSid(streamSid);
-    return JSON.stringify({ event: 'clear', streamSid });
-  },
-
-  outboundChunkBytes(sampleRate) {
-    if (sampleRate !== SAMPLE_RATE) throw new RangeError(`twilio streams μ-law at 8000 Hz, not ${sampleRate}`);
-    return OUTBOUND_RULE;
-  },
-};
+  streamSidField: 'streamSid',
+  inbound: INBOUND,
+  outboundRule: OUTBOUND_RULE,
+  sampleRates: [SAMPLE_RATE],
+});

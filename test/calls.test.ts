@@ -1,7 +1,7 @@
 // End-to-end call tests: real Temporal, PostgreSQL and Redis; fake Exotel and Jupiter.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { eventually, useHarness, vendorOrder } from './harness';
+import { useHarness, vendorOrder } from './harness';
 
 const { h, db } = useHarness();
 

@@ -42,6 +42,7 @@ function systemPrompt(lead: LeadQualificationRequest): string {
 export async function leadQualification(input: LeadQualificationInput): Promise<CallResult> {
   const lead = input.request;
   const lines = LINES[lead.language];
+  const greeting = lines.greeting(lead.name, lead.topic);
   const call = new IvrCall(
     {
       callType: 'lead-qualification',
@@ -49,7 +50,7 @@ export async function leadQualification(input: LeadQualificationInput): Promise<
       partyId: lead.lead_id,
       calleePhone: lead.phone,
       language: lead.language,
-      prompts: { greeting: lines.greeting(lead.name, lead.topic), again: lines.again, no_response: lines.noResponse, time_up: lines.timeUp, trouble: lines.trouble },
+      prompts: { greeting, again: lines.again, no_response: lines.noResponse, time_up: lines.timeUp, trouble: lines.trouble },
       mode: 'voicebot',
       firstPrompt: 'greeting',
       maxCallSeconds: input.maxCallSeconds,
@@ -67,7 +68,7 @@ export async function leadQualification(input: LeadQualificationInput): Promise<
   const reportFields = (collected: Record<string, string>) => ({ lead_id: lead.lead_id, fields: collected, missing: lead.fields.filter((f) => !collected[f]) });
   if (unreachable) return call.complete(unreachable, { reportFields: reportFields({}) });
 
-  const history: llm.ChatTurn[] = [{ role: 'assistant', content: lines.greeting(lead.name, lead.topic) }];
+  const history: llm.ChatTurn[] = [{ role: 'assistant', content: greeting }];
   const collected: Record<string, string> = {};
   let line = 'greeting';
   for (let turn = 1; turn <= input.maxTurns; turn++) {

@@ -9,7 +9,7 @@ import type { Cache } from '../../lib/cache';
 import { type Config } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
 import { callIdFor, callStateQuery, CallStatusKey, CallTypeKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
-import type { CallInput, CallPolicy, CallType } from '../../workflows/types';
+import type { CallPolicy, CallType, TelephonyProvider } from '../../workflows/types';
 import type * as workflows from '../../workflows';
 import { DEFAULT_QUESTIONNAIRES, type QuestionnaireScript } from '../../workflows/questionnaire-prompts';
 import { CallIdSchema, LeadQualificationSchema, QuestionnaireConfigSchema, QuestionnaireSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
@@ -45,31 +45,28 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
   router.use(requireBearer(config.NERVE_API_TOKEN));
   router.use(express.json({ limit: '64kb' }));
 
+  type CallWorkflow = typeof workflows.vendorOrderConfirmation | typeof workflows.riderAssignment | typeof workflows.questionnaire | typeof workflows.leadQualification;
+
   /** Starts the call unless one exists for this business key; never dials twice. */
-  async function startCall<W extends typeof workflows.vendorOrderConfirmation | typeof workflows.riderAssignment | typeof workflows.questionnaire | typeof workflows.leadQualification>(
+  async function startCall<W extends CallWorkflow>(
     res: Response,
-    workflowType: string,
-    callType: CallType,
+    call: { workflowType: string; callType: CallType; businessKey: string; summary: string; partyAttribute?: SearchAttributePair },
     input: Parameters<W>[0],
-    partyAttribute: SearchAttributePair | undefined,
-    summary: string,
   ) {
-    const request = input.request;
-    const businessKey = 'order_id' in request ? request.order_id : 'call_key' in request ? request.call_key : request.lead_id;
-    const callId = callIdFor(callType, businessKey);
+    const callId = callIdFor(call.callType, call.businessKey);
     try {
-      await client.workflow.start<W>(workflowType, {
+      await client.workflow.start<W>(call.workflowType, {
         taskQueue: config.CALLS_TASK_QUEUE,
         workflowId: callId,
         args: [input] as Parameters<W>,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [
-          { key: OrderIdKey, value: businessKey },
-          { key: CallTypeKey, value: callType },
+          { key: OrderIdKey, value: call.businessKey },
+          { key: CallTypeKey, value: call.callType },
           { key: CallStatusKey, value: 'PREPARING' },
-          ...(partyAttribute ? [partyAttribute] : []),
+          ...(call.partyAttribute ? [call.partyAttribute] : []),
         ],
-        staticSummary: summary,
+        staticSummary: call.summary,
       });
       res.status(202).json({ call_id: callId, status: 'PREPARING', created: true });
     } catch (err) {
@@ -84,19 +81,26 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
   }
 
   const baseInput = () => ({ policy: callPolicy(config), provider: 'exotel' as const, speechTaskQueue: config.SPEECH_TASK_QUEUE, jupiterOrderPath: config.JUPITER_ORDER_PATH });
+  /** What every voicebot call adds: its provider and its time limit (never above the configured one). */
+  const voiceSettings = (request: { provider?: TelephonyProvider; max_call_seconds?: number }) => ({
+    provider: request.provider ?? config.VOICE_PROVIDER,
+    maxCallSeconds: Math.min(request.max_call_seconds ?? Infinity, config.VOICE_MAX_CALL_SECONDS),
+  });
 
   router.post('/vendor-order-confirmation', async (req, res) => {
     const request = VendorOrderConfirmationSchema.parse(req.body);
-    const input: CallInput<typeof request> = { request, ...baseInput() };
-    await startCall<typeof workflows.vendorOrderConfirmation>(res, 'vendorOrderConfirmation', 'vendor-order-confirmation', input,
-      { key: VendorIdKey, value: request.vendor_id }, `Vendor ${request.vendor_id} for order ${request.order_id}`);
+    await startCall<typeof workflows.vendorOrderConfirmation>(res, {
+      workflowType: 'vendorOrderConfirmation', callType: 'vendor-order-confirmation', businessKey: request.order_id,
+      summary: `Vendor ${request.vendor_id} for order ${request.order_id}`, partyAttribute: { key: VendorIdKey, value: request.vendor_id },
+    }, { request, ...baseInput() });
   });
 
   router.post('/rider-assignment', async (req, res) => {
     const request = RiderAssignmentSchema.parse(req.body);
-    const input: CallInput<typeof request> = { request, ...baseInput() };
-    await startCall<typeof workflows.riderAssignment>(res, 'riderAssignment', 'rider-assignment', input,
-      { key: RiderIdKey, value: request.rider_id }, `Rider ${request.rider_id} for order ${request.order_id}`);
+    await startCall<typeof workflows.riderAssignment>(res, {
+      workflowType: 'riderAssignment', callType: 'rider-assignment', businessKey: request.order_id,
+      summary: `Rider ${request.rider_id} for order ${request.order_id}`, partyAttribute: { key: RiderIdKey, value: request.rider_id },
+    }, { request, ...baseInput() });
   });
 
   const questionnaireConfig = config.QUESTIONNAIRE_CONFIG ? QuestionnaireConfigSchema.parse(JSON.parse(config.QUESTIONNAIRE_CONFIG)) : undefined;
@@ -107,27 +111,19 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
       ? { questions: questionnaireConfig.questions[request.language], minYes: questionnaireConfig.minYes }
       : DEFAULT_QUESTIONNAIRES[request.language];
     const base = baseInput();
-    const input = {
-      request,
-      ...base,
-      provider: request.provider ?? config.VOICE_PROVIDER,
+    await startCall<typeof workflows.questionnaire>(res, {
+      workflowType: 'questionnaire', callType: 'questionnaire', businessKey: request.call_key, summary: `Questionnaire ${request.call_key}`,
+    }, {
+      request, ...base, ...voiceSettings(request), script,
       policy: { ...base.policy, maxReprompts: 1 }, // an unclear answer is asked again once
-      script,
-      maxCallSeconds: Math.min(request.max_call_seconds ?? Infinity, config.VOICE_MAX_CALL_SECONDS),
-    };
-    await startCall<typeof workflows.questionnaire>(res, 'questionnaire', 'questionnaire', input, undefined, `Questionnaire ${request.call_key}`);
+    });
   });
 
   router.post('/lead-qualification', async (req, res) => {
     const request = LeadQualificationSchema.parse(req.body);
-    const input = {
-      request,
-      ...baseInput(),
-      provider: request.provider ?? config.VOICE_PROVIDER,
-      maxCallSeconds: Math.min(request.max_call_seconds ?? Infinity, config.VOICE_MAX_CALL_SECONDS),
-      maxTurns: config.LEAD_MAX_TURNS,
-    };
-    await startCall<typeof workflows.leadQualification>(res, 'leadQualification', 'lead-qualification', input, undefined, `Lead ${request.lead_id}`);
+    await startCall<typeof workflows.leadQualification>(res, {
+      workflowType: 'leadQualification', callType: 'lead-qualification', businessKey: request.lead_id, summary: `Lead ${request.lead_id}`,
+    }, { request, ...baseInput(), ...voiceSettings(request), maxTurns: config.LEAD_MAX_TURNS });
   });
 
   router.get('/calls/:id', async (req, res) => {

@@ -1,4 +1,4 @@
-// Activities of the calls task queue. Speech activities (activities/speech) run on the speech queue.
+// Activities of the calls task queue. Speech activities (activities/speech.ts) run on the speech queue.
 export { placeCall, fetchCallStatus } from './telephony';
 export { recordCall } from './persistence';
 export { deliverToJupiter } from './jupiter';

@@ -1,6 +1,7 @@
 // The calls table, its audit log and the live-call presence the active-calls endpoint reads.
 import { cache } from '../lib/cache';
 import { db } from '../lib/db';
+import { presenceKey } from '../lib/keys';
 import type { CallOutcome, CallStatus, CallType, Language, RejectionReason, TelephonyProvider } from '../workflows/types';
 
 export interface CallRecord {
@@ -41,7 +42,6 @@ export interface TranscriptEntry {
   durationMs?: number;
 }
 
-export const PRESENCE_KEY = (callId: string) => `presence:call:${callId}`;
 const PRESENCE_TTL_SECONDS = 2 * 3600;
 
 /** Upserts the call's row, appends its new events, and refreshes its live presence. */
@@ -80,9 +80,9 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
 
   const presence = cache();
   if (record.status === 'COMPLETED') {
-    await presence.del(PRESENCE_KEY(record.callId));
+    await presence.del(presenceKey(record.callId));
   } else {
     const live = { call_id: record.callId, call_type: record.callType, order_id: record.orderId, status: record.status, attempts: record.attempts, provider_call_id: record.providerCallId };
-    await presence.set(PRESENCE_KEY(record.callId), JSON.stringify(live), PRESENCE_TTL_SECONDS);
+    await presence.set(presenceKey(record.callId), JSON.stringify(live), PRESENCE_TTL_SECONDS);
   }
 }

@@ -2,8 +2,9 @@
 import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ZodError } from 'zod';
-import { PROVIDERS } from '../activities/telephony';
-import { audioHashOf, TTS_AUDIO_KEY } from '../activities/speech/tts';
+import { PROVIDERS } from '../providers/registry';
+import { audioHashOf } from '../speech/tts';
+import { ttsAudioKey } from '../lib/keys';
 import type { Cache } from '../lib/cache';
 import type { Config } from '../lib/config';
 import { db } from '../lib/db';
@@ -19,11 +20,11 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
 
   app.use('/api/nerve', callsApi(client, cache, config));
 
-  for (const provider of Object.values(PROVIDERS)) if (provider) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
+  for (const provider of Object.values(PROVIDERS)) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
 
   app.get('/audio/:file', async (req, res) => {
     const hash = audioHashOf(req.params.file);
-    const audio = hash && (await cache.getBuffer(TTS_AUDIO_KEY(hash)));
+    const audio = hash && (await cache.getBuffer(ttsAudioKey(hash)));
     if (!audio) throw new HttpError(404, 'no_audio', 'no such prompt audio');
     res.type('audio/wav').set('Cache-Control', 'public, max-age=86400, immutable').send(audio);
   });

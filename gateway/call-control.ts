@@ -1,8 +1,8 @@
 // How provider webhooks reach a call's workflow: signals for status, an update for keys
 // (which returns the next prompt in the same round trip), a query for the current prompt.
 import { ApplicationFailure, type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { CALL_SID_KEY } from '../activities/telephony';
-import type { CallControl } from '../activities/telephony/types';
+import { callSidKey, promptKey } from '../lib/keys';
+import type { CallControl } from '../providers/types';
 import type { Cache } from '../lib/cache';
 import { HttpError } from '../lib/http-error';
 import {
@@ -12,7 +12,6 @@ import {
 import type { NextPrompt } from '../workflows/types';
 import { CallIdSchema } from './schemas';
 
-const PROMPT_KEY = (callSid: string) => `prompt:${callSid}`;
 const PROMPT_TTL_SECONDS = 3600;
 
 export class TemporalCallControl implements CallControl {
@@ -22,7 +21,7 @@ export class TemporalCallControl implements CallControl {
   ) {}
 
   async resolveCallId(callSid: string, hint?: string): Promise<string | undefined> {
-    const known = await this.cache.get(CALL_SID_KEY(callSid));
+    const known = await this.cache.get(callSidKey(callSid));
     if (known) return known;
     return hint && CallIdSchema.safeParse(hint).success ? hint : undefined;
   }
@@ -43,7 +42,7 @@ export class TemporalCallControl implements CallControl {
     const next = await this.update(callId, () =>
       this.client.workflow.getHandle(callId).executeUpdate(submitDigitsUpdate, { args: [input], updateId: requestId }),
     );
-    await this.cache.set(PROMPT_KEY(input.callSid), JSON.stringify(next), PROMPT_TTL_SECONDS);
+    await this.cache.set(promptKey(input.callSid), JSON.stringify(next), PROMPT_TTL_SECONDS);
     return next;
   }
 
@@ -81,7 +80,7 @@ export class TemporalCallControl implements CallControl {
   }
 
   async currentPrompt(callId: string, callSid: string): Promise<NextPrompt | undefined> {
-    const cached = await this.cache.get(PROMPT_KEY(callSid));
+    const cached = await this.cache.get(promptKey(callSid));
     if (cached) return JSON.parse(cached) as NextPrompt;
     try {
       return (await this.client.workflow.getHandle(callId).query(callStateQuery)).prompt;

@@ -1,5 +1,6 @@
 // Jupiter's requests, validated at the edge; everything past here trusts these types.
 import { z } from 'zod';
+import { PROVIDER_NAMES } from '../providers/registry';
 import type { RiderAssignmentRequest, VendorOrderConfirmationRequest } from '../workflows/types';
 
 const e164 = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 number such as +919812345678');
@@ -40,7 +41,7 @@ export const QuestionnaireSchema = z.object({
   phone: e164,
   name,
   language,
-  provider: z.enum(['exotel', 'twilio']).optional(),
+  provider: z.enum(PROVIDER_NAMES).optional(),
   /** A shorter limit than VOICE_MAX_CALL_SECONDS for this call. */
   max_call_seconds: z.number().int().min(5).optional(),
 });
@@ -52,7 +53,7 @@ export const LeadQualificationSchema = z.object({
   language,
   fields: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'snake_case field names')).min(1).max(10).default(['property_type', 'location', 'budget']),
   topic: z.string().trim().min(1).max(100).default('property options'),
-  provider: z.enum(['exotel', 'twilio']).optional(),
+  provider: z.enum(PROVIDER_NAMES).optional(),
   max_call_seconds: z.number().int().min(5).optional(),
 });
 

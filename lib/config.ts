@@ -1,6 +1,7 @@
 // Every setting comes from the environment, validated once at start-up.
 // The README's configuration table lists the same names; keep the two in step.
 import { z } from 'zod';
+import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from '../providers/registry';
 
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 const optionalUrl = z
@@ -9,7 +10,7 @@ const optionalUrl = z
   .optional()
   .or(z.literal('').transform(() => undefined));
 
-const EnvSchema = z.object({
+const BaseEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // Gateway
@@ -34,27 +35,7 @@ const EnvSchema = z.object({
   JUPITER_ORDER_PATH: z.string().default('/api/orders/{order_id}'),
   JUPITER_TIMEOUT_SECONDS: seconds(10),
 
-  // Exotel
-  EXOTEL_API_URL: z.string().url().default('https://api.exotel.com'),
-  EXOTEL_SID: z.string().default(''),
-  EXOTEL_API_KEY: z.string().default(''),
-  EXOTEL_API_TOKEN: z.string().default(''),
-  EXOTEL_CALLER_ID: z.string().default(''),
-  EXOTEL_APP_ID: z.string().default(''),
-  EXOTEL_WEBHOOK_SECRET: z.string().min(8).default('dev-exotel-webhook-secret'),
-
-  // Twilio
-  TWILIO_API_URL: z.string().url().default('https://api.twilio.com'),
-  TWILIO_ACCOUNT_SID: z.string().default(''),
-  TWILIO_AUTH_TOKEN: z.string().default(''),
-  TWILIO_FROM_NUMBER: z.string().default(''),
-
   // Voicebot calls
-  EXOTEL_VOICEBOT_APP_ID: z.string().default(''),
-  // Basic credentials Exotel sends on the Voicebot WebSocket (put them in the applet's wss URL as user:pass@host).
-  EXOTEL_STREAM_USER: z.string().default('exotel'),
-  EXOTEL_STREAM_PASSWORD: z.string().min(8).default('dev-exotel-stream-secret'), // a flow whose Voicebot applet points at wss://<host>/media/exotel
-  VOICE_PROVIDER: z.enum(['exotel', 'twilio']).default('exotel'),
   VOICE_MAX_CALL_SECONDS: seconds(600),
   VAD_MIN_SPEECH_MS: z.coerce.number().int().min(60).max(2000).default(250),
   VAD_END_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
@@ -92,21 +73,29 @@ const EnvSchema = z.object({
   REPORT_RETRY_MAX_SECONDS: seconds(300),
 });
 
-export type Config = z.infer<typeof EnvSchema> & { PUBLIC_BASE_URL: string };
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+type ProvidersEnv = UnionToIntersection<{ [P in ProviderName]: z.infer<(typeof PROVIDERS)[P]['env']> }[ProviderName]>;
+
+export type Config = z.infer<typeof BaseEnv> & ProvidersEnv & { VOICE_PROVIDER: ProviderName; PUBLIC_BASE_URL: string };
+
+/** The base settings plus each registered provider's own; built on first use (providers import this module). */
+function envSchema() {
+  let schema: z.AnyZodObject = BaseEnv.extend({ VOICE_PROVIDER: z.enum(PROVIDER_NAMES).default('exotel') });
+  for (const provider of Object.values(PROVIDERS)) schema = schema.merge(provider.env);
+  return schema;
+}
 
 let cached: Config | undefined;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (cached && env === process.env) return cached;
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = envSchema().safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid configuration: ${problems}`);
   }
-  const config = {
-    ...parsed.data,
-    PUBLIC_BASE_URL: (parsed.data.PUBLIC_BASE_URL ?? `http://localhost:${parsed.data.PORT}`).replace(/\/$/, ''),
-  };
+  const data = parsed.data as Omit<Config, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL?: string };
+  const config: Config = { ...data, PUBLIC_BASE_URL: (data.PUBLIC_BASE_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, '') };
   if (env === process.env) cached = config;
   return config;
 }

@@ -9,9 +9,9 @@ import {
   type StreamEvent,
   StreamProtocolError,
   type StreamProtocolErrorCode,
-} from '../activities/telephony/media-stream';
-import { exotelStreamCodec as exotel } from '../activities/telephony/exotel/stream';
-import { twilioStreamCodec as twilio } from '../activities/telephony/twilio/stream';
+} from '../providers/media-stream';
+import { exotelStreamCodec as exotel } from '../providers/exotel/stream';
+import { twilioStreamCodec as twilio } from '../providers/twilio/stream';
 
 /** The top-level stream id of a documented message, as the codec copies it onto the event. */
 const sidOf = (json: string, field: string) => {

@@ -16,16 +16,16 @@ delete process.env.DEEPGRAM_API_KEY;
 delete process.env.DEEPGRAM_URL;
 
 const host = new FakeSpeechHost();
-let asr: typeof import('../activities/speech/asr');
-let llm: typeof import('../activities/speech/llm');
+let asr: typeof import('../speech/asr');
+let llm: typeof import('../speech/llm');
 
 before(async () => {
   const url = await host.start();
   process.env.ASR_URL = url;
   process.env.LLM_URL = url;
   resetConfig();
-  asr = await import('../activities/speech/asr');
-  llm = await import('../activities/speech/llm');
+  asr = await import('../speech/asr');
+  llm = await import('../speech/llm');
 });
 after(() => host.stop());
 
@@ -150,7 +150,7 @@ describe('transcribeWithDeepgram', () => {
   });
 });
 
-describe('llmTurn', () => {
+describe('chatTurn', () => {
   const input = {
     system: 'You confirm restaurant orders.',
     history: [
@@ -166,7 +166,7 @@ describe('llmTurn', () => {
 
   test('parses a good reply and sends the expected request', async () => {
     host.enqueueReply({ say: 'Thank you!', collected: { accepted: 'yes', prep_time_minutes: 20, extra: 'x', reason: null }, should_end: true, escalate: false });
-    const reply = await llm.llmTurn(input);
+    const reply = await llm.chatTurn(input);
     assert.deepEqual(reply, { say: 'Thank you!', collected: { accepted: 'yes', prep_time_minutes: '20' }, should_end: true, escalate: false });
 
     const { body, authorization } = host.chats.at(-1)!;
@@ -185,7 +185,7 @@ describe('llmTurn', () => {
     host.enqueueReply('Sure! Here you go: {say: oops');
     host.enqueueReply({ say: 'Okay.', collected: {}, should_end: false, escalate: false });
     const before = host.chats.length;
-    const reply = await llm.llmTurn(input);
+    const reply = await llm.chatTurn(input);
     assert.equal(reply.say, 'Okay.');
     assert.equal(host.chats.length, before + 2);
     const repair = host.chats.at(-1)!.body.messages;
@@ -197,24 +197,24 @@ describe('llmTurn', () => {
   test('fails non-retryably with LlmBadReply after two bad replies', async () => {
     host.enqueueReply({ say: 'hi', should_end: 'no', escalate: false }); // wrong type
     host.enqueueReply('still not json');
-    await assert.rejects(llm.llmTurn(input), failure('LlmBadReply', true));
+    await assert.rejects(llm.chatTurn(input), failure('LlmBadReply', true));
   });
 
   test('maps HTTP failures and missing configuration', async () => {
     host.failNext(500);
-    await assert.rejects(llm.llmTurn(input), failure('LlmUnavailable', false));
+    await assert.rejects(llm.chatTurn(input), failure('LlmUnavailable', false));
     host.failNext(429);
-    await assert.rejects(llm.llmTurn(input), failure('LlmUnavailable', false));
+    await assert.rejects(llm.chatTurn(input), failure('LlmUnavailable', false));
     host.failNext(400);
-    await assert.rejects(llm.llmTurn(input), failure('LlmRejected', true));
-    await withEnv({ LLM_URL: 'http://127.0.0.1:1' }, () => assert.rejects(llm.llmTurn(input), failure('LlmUnavailable', false)));
-    await withEnv({ LLM_URL: undefined }, () => assert.rejects(llm.llmTurn(input), failure('LlmNotConfigured', true)));
+    await assert.rejects(llm.chatTurn(input), failure('LlmRejected', true));
+    await withEnv({ LLM_URL: 'http://127.0.0.1:1' }, () => assert.rejects(llm.chatTurn(input), failure('LlmUnavailable', false)));
+    await withEnv({ LLM_URL: undefined }, () => assert.rejects(llm.chatTurn(input), failure('LlmNotConfigured', true)));
   });
 
   test('no API key: no Authorization header', async () => {
     await withEnv({ LLM_API_KEY: undefined }, async () => {
       host.enqueueReply({ say: 'Hello', collected: {}, should_end: false, escalate: false });
-      await llm.llmTurn(input);
+      await llm.chatTurn(input);
       assert.equal(host.chats.at(-1)!.authorization, undefined);
     });
   });

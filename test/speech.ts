@@ -1,5 +1,5 @@
 // Real speech for tests: the offline TTS (eSpeak-NG) resampled to the rate a test needs.
-import { synthesizeOffline } from '../activities/speech/tts';
+import { synthesizeOffline } from '../speech/tts';
 import { parseWav, resamplePcm16 } from '../lib/audio';
 import type { Language } from '../workflows/types';
 

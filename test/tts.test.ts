@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import { ttsAudioKey } from '../lib/keys';
 
 const requests: { url: string; headers: http.IncomingHttpHeaders; body: any }[] = [];
 let answer: (res: http.ServerResponse) => void = (res) => res.end();
@@ -29,7 +30,7 @@ async function freshTts(env: Record<string, string | undefined>) {
   resetConfig();
   const { closeCache, cache } = await import('../lib/cache');
   await closeCache();
-  return { tts: await import('../activities/speech/tts'), cache };
+  return { tts: await import('../speech/tts'), cache };
 }
 
 test('ElevenLabs: raw 16 kHz PCM is requested with the API key and cached as 8 kHz WAV', async () => {
@@ -45,7 +46,7 @@ test('ElevenLabs: raw 16 kHz PCM is requested with the API key and cached as 8 k
   assert.equal(sent.headers['xi-api-key'], 'xi-test');
   assert.deepEqual(sent.body, { text: 'Hello there', model_id: 'eleven_multilingual_v2' });
   const hash = /audio\/([0-9a-f]{40})\.wav$/.exec(audioUrl)![1];
-  const wav = (await cache().getBuffer(tts.TTS_AUDIO_KEY(hash)))!;
+  const wav = (await cache().getBuffer(ttsAudioKey(hash)))!;
   assert.equal(wav.readUInt32LE(24), 8000);
   assert.ok(Math.abs(wav.readUInt32LE(40) - 16000) <= 64, 'one second at 8 kHz, 16-bit');
 });

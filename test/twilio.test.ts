@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ZodError } from 'zod';
-import type { CallControl, PlaceCallRequest } from '../activities/telephony/types';
+import type { CallControl, PlaceCallRequest } from '../providers/types';
 import { resetConfig } from '../lib/config';
 import { HttpError } from '../lib/http-error';
 import type { ProviderStatusEvent } from '../workflows/messages';
@@ -26,10 +26,10 @@ const ENV = { PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKE
 Object.assign(process.env, ENV);
 resetConfig();
 
-let signature: typeof import('../activities/telephony/twilio/signature');
-let urls: typeof import('../activities/telephony/twilio/urls');
-let clientModule: typeof import('../activities/telephony/twilio/client');
-let webhooks: typeof import('../activities/telephony/twilio/webhooks');
+let signature: typeof import('../providers/twilio/signature');
+let urls: typeof import('../providers/twilio/urls');
+let clientModule: typeof import('../providers/twilio/client');
+let webhooks: typeof import('../providers/twilio/webhooks');
 
 class StubControl implements CallControl {
   readonly known = new Map<string, string>();
@@ -74,10 +74,10 @@ before(async () => {
   await fake.start();
   process.env.TWILIO_API_URL = fake.url;
   resetConfig();
-  signature = await import('../activities/telephony/twilio/signature');
-  urls = await import('../activities/telephony/twilio/urls');
-  clientModule = await import('../activities/telephony/twilio/client');
-  webhooks = await import('../activities/telephony/twilio/webhooks');
+  signature = await import('../providers/twilio/signature');
+  urls = await import('../providers/twilio/urls');
+  clientModule = await import('../providers/twilio/client');
+  webhooks = await import('../providers/twilio/webhooks');
 
   const app = express();
   app.use('/webhooks/twilio', webhooks.twilioWebhooks(control));
@@ -197,7 +197,7 @@ describe('twilio signature', () => {
   });
 
   test('the provider module exposes the stream codec and the upgrade check', async () => {
-    const { twilio } = await import('../activities/telephony/twilio');
+    const { twilio } = await import('../providers/twilio');
     assert.equal(twilio.name, 'twilio');
     assert.equal(twilio.stream?.codec.provider, 'twilio');
     assert.equal(twilio.stream?.authorizeUpgrade, signature.verifyUpgradeSignature);

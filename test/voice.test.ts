@@ -2,7 +2,7 @@
 // Jupiter; a simulated caller on each provider's media-stream WebSocket speaking real audio.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { twilioSignature } from '../activities/telephony/twilio/signature';
+import { twilioSignature } from '../providers/twilio/signature';
 import { eventually, STREAM_PASSWORD, useHarness } from './harness';
 import { StreamCaller } from './fakes/stream-caller';
 import { speak } from './speech';

@@ -1,8 +1,7 @@
 // The speech task queue: TTS and LLM turns. Run it on the GPU host in production.
 // (ASR runs in the gateway against the same host: audio never passes through Temporal.)
 import { type NativeConnection, Worker } from '@temporalio/worker';
-import { llmTurn } from '../activities/speech/llm';
-import * as tts from '../activities/speech/tts';
+import * as activities from '../activities/speech';
 import { loadConfig } from '../lib/config';
 
 export async function createSpeechWorker(connection: NativeConnection): Promise<Worker> {
@@ -11,7 +10,7 @@ export async function createSpeechWorker(connection: NativeConnection): Promise<
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.SPEECH_TASK_QUEUE,
-    activities: { synthesizePrompts: tts.synthesizePrompts, llmTurn },
+    activities,
     maxConcurrentActivityTaskExecutions: 8,
   });
 }

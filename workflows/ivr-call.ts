@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as callActivities from '../activities';
-import type * as speechActivities from '../activities/speech/tts';
+import type * as speechActivities from '../activities/speech';
 import { CallJournal } from './call-journal';
 import { DialAttempts } from './dial-attempts';
 import {

@@ -1,7 +1,7 @@
 // A conversation with a lead: greet them by name, then let the language model lead the talk
 // until it has the campaign's fields, the lead declines, or asks for a person.
 import { proxyActivities } from '@temporalio/workflow';
-import type * as llm from '../activities/speech/llm';
+import type * as llm from '../activities/speech';
 import { IvrCall, type CalleeInput } from './ivr-call';
 import type { CallInput, CallResult, Language, LeadQualificationRequest } from './types';
 

@@ -1,8 +1,10 @@
 // Plain data shared by workflows, activities and the gateway. No runtime code here.
+import type { ProviderName } from '../providers/registry';
 
 export type Language = 'hi' | 'en';
 export type CallType = 'vendor-order-confirmation' | 'rider-assignment' | 'questionnaire' | 'lead-qualification';
-export type TelephonyProvider = 'exotel' | 'twilio';
+/** A registered telephony provider (providers/registry.ts). */
+export type TelephonyProvider = ProviderName;
 
 /** Where the call is now; the CallStatus search attribute. */
 export type CallStatus = 'PREPARING' | 'DIALING' | 'WAITING_REDIAL' | 'IN_IVR' | 'REPORTING' | 'RIDER_PENDING' | 'COMPLETED';

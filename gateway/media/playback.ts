@@ -1,7 +1,7 @@
 // Plays prompt audio into a media stream in real time. Chunks go out paced against the clock,
 // each followed by a mark, so the provider's mark echoes tell us how much the callee has
 // actually heard; interrupt() sends `clear` and reports that for barge-in.
-import { chunkOutbound, type MediaStreamCodec } from '../../activities/telephony/media-stream';
+import { chunkOutbound, type MediaStreamCodec } from '../../providers/media-stream';
 import { pcm16ToBytesLE, pcm16ToMulaw, resamplePcm16 } from '../../lib/audio';
 import { TimingRing } from '../../lib/timing-ring';
 

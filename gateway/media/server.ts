@@ -2,10 +2,11 @@
 // upgrade the provider's way, and gives each socket its own MediaSession.
 import type http from 'node:http';
 import { WebSocketServer } from 'ws';
-import { PROVIDERS } from '../../activities/telephony';
-import type { CallControl } from '../../activities/telephony/types';
-import { AsrError, transcribe } from '../../activities/speech/asr';
-import { audioHashOf, languageOf, synthesizeToCache, TTS_AUDIO_KEY } from '../../activities/speech/tts';
+import { providerModule } from '../../providers/registry';
+import type { CallControl } from '../../providers/types';
+import { AsrError, transcribe } from '../../speech/asr';
+import { audioHashOf, languageOf, synthesizeToCache } from '../../speech/tts';
+import { sessionKey, ttsAudioKey } from '../../lib/keys';
 import { parseWav } from '../../lib/audio';
 import type { Cache } from '../../lib/cache';
 import type { Config } from '../../lib/config';
@@ -15,7 +16,6 @@ import { encodeForStream, type StreamFormat } from './playback';
 import { MediaSession } from './session';
 
 const MAX_FRAME_BYTES = 256 * 1024;
-export const SESSION_KEY = (callId: string) => `session:${callId}`;
 const SESSION_TTL_SECONDS = 3600;
 const ENCODED_CACHE_SIZE = 256;
 const FILLER: Record<Language, string> = { en: 'Hmm, one moment.', hi: 'एक सेकंड।' };
@@ -43,7 +43,7 @@ export class MediaStreams {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     const match = /^\/media\/([a-z]+)(\?|$)/.exec(request.url ?? '');
-    const stream = match ? PROVIDERS[match[1] as keyof typeof PROVIDERS]?.stream : undefined;
+    const stream = match ? providerModule(match[1])?.stream : undefined;
     if (!stream) return refuse('404 Not Found');
     if (!stream.authorizeUpgrade(request)) {
       logger.warn({ provider: match![1] }, 'media stream upgrade refused');
@@ -52,7 +52,7 @@ export class MediaStreams {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const session = new MediaSession(ws, stream.codec, {
         control: this.control,
-        saveState: (id, state) => (state ? this.cache.set(SESSION_KEY(id), JSON.stringify(state), SESSION_TTL_SECONDS) : this.cache.del(SESSION_KEY(id))),
+        saveState: (id, state) => (state ? this.cache.set(sessionKey(id), JSON.stringify(state), SESSION_TTL_SECONDS) : this.cache.del(sessionKey(id))),
         transcribe: (audio, language) => this.transcribe(audio, language),
         promptAudio: (prompt, format) => this.promptAudio(prompt, format),
         fillerAudio: (language, format) => this.promptAudio({ id: 'filler', text: FILLER[language], hangup: false, seq: 0 }, format),
@@ -88,10 +88,10 @@ export class MediaStreams {
     const encodedKey = (h: string) => `${h}:${format.encoding}:${format.sampleRate}`;
     const known = hash && this.encoded.get(encodedKey(hash));
     if (known) return known;
-    let wav = hash ? await this.cache.getBuffer(TTS_AUDIO_KEY(hash)) : null;
+    let wav = hash ? await this.cache.getBuffer(ttsAudioKey(hash)) : null;
     if (!wav) {
       hash = audioHashOf(await synthesizeToCache(prompt.text, languageOf(prompt.text)));
-      wav = hash ? await this.cache.getBuffer(TTS_AUDIO_KEY(hash)) : null;
+      wav = hash ? await this.cache.getBuffer(ttsAudioKey(hash)) : null;
     }
     if (!hash || !wav) throw new Error(`no audio for prompt ${prompt.id}`);
     const encoded = encodeForStream(parseWav(wav).samples, format);

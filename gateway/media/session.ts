@@ -3,14 +3,14 @@
 // update whose result is the next prompt, which is played back paced with marks. Caller speech
 // during a prompt interrupts it (barge-in). Bad frames cost only this socket, never the process.
 import type { WebSocket } from 'ws';
-import type { CallControl } from '../../activities/telephony/types';
-import { StreamProtocolError, type MediaStreamCodec, type StreamEvent } from '../../activities/telephony/media-stream';
+import type { CallControl } from '../../providers/types';
+import { StreamProtocolError, type MediaStreamCodec, type StreamEvent } from '../../providers/media-stream';
 import { mulawToPcm16, readPcm16LE, StreamResampler } from '../../lib/audio';
 import { Endpointer, type SpeechEnd } from '../../lib/audio/endpointer';
 import { logger } from '../../lib/logger';
 import { TimingRing } from '../../lib/timing-ring';
 import type { Language, NextPrompt } from '../../workflows/types';
-import { languageOf } from '../../activities/speech/tts';
+import { languageOf } from '../../speech/tts';
 import { Playback, type StreamFormat } from './playback';
 
 const FRAME_SAMPLES = 160; // 20 ms at 8 kHz, what the endpointer takes

@@ -3,8 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { PRESENCE_KEY } from '../../activities/persistence';
-import { TTS_AUDIO_KEY, TTS_STATS_KEY } from '../../activities/speech/tts';
+import { presenceKey, TTS_AUDIO_PREFIX, ttsStatsKey } from '../../lib/keys';
 import type { Cache } from '../../lib/cache';
 import { type Config } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
@@ -137,16 +136,16 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
   });
 
   router.get('/active-calls', async (_req, res) => {
-    const keys = await cache.keys(PRESENCE_KEY(''));
+    const keys = await cache.keys(presenceKey(''));
     const calls = (await Promise.all(keys.map((k) => cache.get(k)))).filter((v): v is string => !!v).map((v) => JSON.parse(v));
     res.json({ count: calls.length, calls });
   });
 
   router.get('/tts-cache', async (_req, res) => {
     const [entries, hits, misses] = await Promise.all([
-      cache.keys(TTS_AUDIO_KEY('')),
-      cache.get(TTS_STATS_KEY('hits')),
-      cache.get(TTS_STATS_KEY('misses')),
+      cache.keys(TTS_AUDIO_PREFIX),
+      cache.get(ttsStatsKey('hits')),
+      cache.get(ttsStatsKey('misses')),
     ]);
     res.json({ entries: entries.length, hits: Number(hits ?? 0), misses: Number(misses ?? 0) });
   });

@@ -7,7 +7,7 @@
  * the gateway goes quiet) so the stub answers with the long prompt again and outbound never stops.
  * Talks to the parent over IPC: sends 'ready'; 'measure' resets counters; 'stop' returns stats.
  */
-import { twilioSignature, toWebSocketOrigin } from '../../activities/telephony/twilio/signature';
+import { twilioSignature, toWebSocketOrigin } from '../../providers/twilio/signature';
 import { pcm16ToBytesLE, pcm16ToMulaw } from '../../lib/audio';
 import { StreamCaller, type StreamProvider } from '../fakes/stream-caller';
 import { speak } from '../speech';

@@ -14,7 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { CallControl } from '../../activities/telephony/types';
+import type { CallControl } from '../../providers/types';
 import type { MediaSession } from '../../gateway/media/session';
 import type { NextPrompt } from '../../workflows/types';
 
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
 
   const { loadConfig, resetConfig } = await import('../../lib/config');
   const { cache } = await import('../../lib/cache');
-  const { synthesizeToCache } = await import('../../activities/speech/tts');
+  const { synthesizeToCache } = await import('../../speech/tts');
   const { attachMediaStreams } = await import('../../gateway/media/server');
   resetConfig();
 

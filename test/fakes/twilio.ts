@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import express from 'express';
-import { twilioSignature } from '../../activities/telephony/twilio/signature';
+import { twilioSignature } from '../../providers/twilio/signature';
 import { closeServer, listenOnLoopback } from './loopback';
 
 export interface CreateCallRequest {

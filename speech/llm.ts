@@ -1,9 +1,9 @@
-// One conversational turn of the voicebot, run as a Temporal activity: the workflow passes the
+// One conversational turn of the voicebot (the llmTurn activity calls it): the workflow passes the
 // transcript so far (text only) and gets back what to say next plus any fields the caller gave.
 // Talks to an OpenAI-compatible /v1/chat/completions (vLLM, llama.cpp server, OpenAI …).
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { loadConfig } from '../../lib/config';
+import { loadConfig } from '../lib/config';
 
 export interface ChatTurn {
   role: 'user' | 'assistant';
@@ -39,7 +39,7 @@ const REPAIR_INSTRUCTION =
   'Your previous reply was not valid. Answer again with only one JSON object with exactly the keys ' +
   '"say" (string), "collected" (object of strings), "should_end" (boolean) and "escalate" (boolean).';
 
-export async function llmTurn(input: LlmTurnInput): Promise<LlmReply> {
+export async function chatTurn(input: LlmTurnInput): Promise<LlmReply> {
   const config = loadConfig();
   if (!config.LLM_URL) throw ApplicationFailure.nonRetryable('LLM_URL is not configured', 'LlmNotConfigured');
 

@@ -4,8 +4,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { loadConfig } from '../../../lib/config';
-import { HttpError } from '../../../lib/http-error';
+import { loadConfig } from '../../lib/config';
+import { HttpError } from '../../lib/http-error';
 
 /** Form parameters as a body parser yields them: a repeated name arrives as an array. */
 export type SignedParams = Record<string, string | readonly string[]>;

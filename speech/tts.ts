@@ -1,39 +1,24 @@
-// Text-to-speech for prompts, run by the speech worker (the GPU host in production).
+// Text-to-speech for prompts: used by the speech worker's activities and by the gateway.
 // Audio is stored in the cache as 8 kHz mono 16-bit WAV, the format Exotel plays from a URL,
 // and served by the gateway at /audio/<key>.wav.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { encodeWav, parseWav, pcm16FromBytesLE, resamplePcm16 } from '../../lib/audio';
-import { cache } from '../../lib/cache';
-import { loadConfig } from '../../lib/config';
-import type { Language, PreparedPrompt } from '../../workflows/types';
+import { encodeWav, parseWav, pcm16FromBytesLE, resamplePcm16 } from '../lib/audio';
+import { cache } from '../lib/cache';
+import { loadConfig } from '../lib/config';
+import { ttsAudioKey, ttsStatsKey } from '../lib/keys';
+import type { Language } from '../workflows/types';
 
 export const TELEPHONY_SAMPLE_RATE = 8000;
-export const TTS_AUDIO_KEY = (hash: string) => `tts:audio:${hash}`;
 /** The gateway path that serves a prompt's audio, and the cache hash it names. */
 const AUDIO_FILE = /(?:^|\/)([0-9a-f]{40})\.wav$/;
 export const audioHashOf = (urlOrFile: string): string | undefined => AUDIO_FILE.exec(urlOrFile)?.[1];
-export const TTS_STATS_KEY = (stat: 'hits' | 'misses') => `tts:stats:${stat}`;
 
 const ESPEAK_VOICES: Record<Language, string> = { hi: 'hi', en: 'en' };
 
 /** Hindi when the text is written in Devanagari, else English: how a prompt's voice is chosen. */
 export function languageOf(text: string): Language {
   return /[\u0900-\u097F]/.test(text) ? 'hi' : 'en';
-}
-
-export interface SynthesizeRequest {
-  language: Language;
-  /** Prompt id → text. */
-  texts: Record<string, string>;
-}
-
-export async function synthesizePrompts(request: SynthesizeRequest): Promise<Record<string, PreparedPrompt>> {
-  const prepared: Record<string, PreparedPrompt> = {};
-  for (const [id, text] of Object.entries(request.texts)) {
-    prepared[id] = { id, text, audioUrl: await synthesizeToCache(text, request.language) };
-  }
-  return prepared;
 }
 
 /** Returns the URL of the cached audio, synthesizing it on a miss. */
@@ -45,16 +30,16 @@ export async function synthesizeToCache(text: string, language: Language): Promi
   const hash = createHash('sha256').update(`${language}\n${voice}\n${text}`).digest('hex').slice(0, 40);
   const store = cache();
   const url = `${config.PUBLIC_BASE_URL}/audio/${hash}.wav`;
-  if (await store.getBuffer(TTS_AUDIO_KEY(hash))) {
-    await store.incr(TTS_STATS_KEY('hits'));
+  if (await store.getBuffer(ttsAudioKey(hash))) {
+    await store.incr(ttsStatsKey('hits'));
     return url;
   }
   const { samples, sampleRate } = config.ELEVENLABS_API_KEY
     ? await synthesizeElevenLabs(text)
     : parseWav(config.TTS_URL ? await synthesizeRemote(config.TTS_URL, config.TTS_MODEL, text, language) : await synthesizeOffline(text, language));
   const telephony = sampleRate === TELEPHONY_SAMPLE_RATE ? samples : resamplePcm16(samples, sampleRate, TELEPHONY_SAMPLE_RATE);
-  await store.set(TTS_AUDIO_KEY(hash), encodeWav(telephony, TELEPHONY_SAMPLE_RATE), config.TTS_CACHE_TTL_SECONDS);
-  await store.incr(TTS_STATS_KEY('misses'));
+  await store.set(ttsAudioKey(hash), encodeWav(telephony, TELEPHONY_SAMPLE_RATE), config.TTS_CACHE_TTL_SECONDS);
+  await store.incr(ttsStatsKey('misses'));
   return url;
 }
 

@@ -1,7 +1,7 @@
 // Exotel's Calls API (v1): connect a number to our IVR flow, and read a call's status back.
 import { ApplicationFailure } from '@temporalio/common';
-import { loadConfig } from '../../../lib/config';
-import { basicAuth, providerFailure, providerRequest } from '../provider-http';
+import { loadConfig } from '../../lib/config';
+import { basicAuth, providerFailure, providerRequest } from '../http';
 import type { PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../types';
 import { exotelWebhookUrl } from './urls';
 

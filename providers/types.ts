@@ -2,9 +2,10 @@
 // REST client (placing calls) and its webhook router (turning callbacks into CallControl calls).
 import type { IncomingMessage } from 'node:http';
 import type { Router } from 'express';
-import type { DigitsInput, NextPromptWatch, PromptInterruptedEvent, ProviderStatusEvent, UtteranceInput } from '../../workflows/messages';
+import type { z } from 'zod';
+import type { DigitsInput, NextPromptWatch, PromptInterruptedEvent, ProviderStatusEvent, UtteranceInput } from '../workflows/messages';
 import type { MediaStreamCodec } from './media-stream';
-import type { NextPrompt, TerminalStatus } from '../../workflows/types';
+import type { NextPrompt, TerminalStatus } from '../workflows/types';
 
 export interface PlaceCallRequest {
   callId: string;
@@ -47,8 +48,13 @@ export interface MediaStreamProvider {
   authorizeUpgrade(request: IncomingMessage): boolean;
 }
 
-export interface TelephonyProviderModule {
+export interface TelephonyProviderModule<Env extends z.AnyZodObject = z.AnyZodObject> {
+  /** Its key in the registry: the path segment of its webhooks (/webhooks/<name>) and stream (/media/<name>). */
   name: string;
+  /** Its settings, merged into the configuration schema. */
+  env: Env;
+  /** Settings that are secrets with a working development default, refused outside local development. */
+  devSecrets: readonly string[];
   client(): TelephonyClient;
   webhooks(control: CallControl): Router;
   stream?: MediaStreamProvider;

@@ -1,8 +1,8 @@
 // Twilio's Programmable Voice REST API (2010-04-01): create a call whose TwiML connects it to
 // our media stream, and read a call's status back.
 import { ApplicationFailure } from '@temporalio/common';
-import { loadConfig } from '../../../lib/config';
-import { basicAuth, providerFailure, providerRequest } from '../provider-http';
+import { loadConfig } from '../../lib/config';
+import { basicAuth, providerFailure, providerRequest } from '../http';
 import type { PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../types';
 import { twilioWebhookUrl } from './urls';
 

@@ -1,11 +1,14 @@
 import type { TelephonyProviderModule } from '../types';
 import { ExotelClient } from './client';
+import { exotelEnv } from './config';
 import { exotelStreamCodec } from './stream';
 import { authorizeExotelStream } from './stream-auth';
 import { exotelWebhooks } from './webhooks';
 
-export const exotel: TelephonyProviderModule = {
+export const exotel: TelephonyProviderModule<typeof exotelEnv> = {
   name: 'exotel',
+  env: exotelEnv,
+  devSecrets: ['EXOTEL_WEBHOOK_SECRET', 'EXOTEL_STREAM_PASSWORD'],
   client: () => new ExotelClient(),
   webhooks: exotelWebhooks,
   stream: { codec: exotelStreamCodec, authorizeUpgrade: authorizeExotelStream },

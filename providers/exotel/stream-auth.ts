@@ -2,7 +2,7 @@
 // (wss://user:pass@host/media/exotel), or by IP allowlisting (configure that at the edge).
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { loadConfig } from '../../../lib/config';
+import { loadConfig } from '../../lib/config';
 
 export function authorizeExotelStream(request: IncomingMessage): boolean {
   const { EXOTEL_STREAM_USER, EXOTEL_STREAM_PASSWORD } = loadConfig();

@@ -1,6 +1,6 @@
 // The URLs Twilio calls back on. Unlike Exotel's they carry no secret: Twilio signs each
 // request (signature.ts), and the signature covers the exact URL, query included.
-import { loadConfig } from '../../../lib/config';
+import { loadConfig } from '../../lib/config';
 import { toWebSocketOrigin } from './signature';
 
 export type TwilioWebhook = 'voice' | 'status';

@@ -2,9 +2,9 @@
 // connect it to our media stream) and the StatusCallback (call progress events).
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { HttpError } from '../../../lib/http-error';
-import type { ProviderStatusEvent } from '../../../workflows/messages';
-import type { TerminalStatus } from '../../../workflows/types';
+import { HttpError } from '../../lib/http-error';
+import type { ProviderStatusEvent } from '../../workflows/messages';
+import type { TerminalStatus } from '../../workflows/types';
 import type { CallControl } from '../types';
 import { requireTwilioSignature } from './signature';
 import { twilioStreamUrl } from './urls';

@@ -3,9 +3,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { loadConfig } from '../../../lib/config';
-import { HttpError } from '../../../lib/http-error';
-import type { ProviderStatusEvent } from '../../../workflows/messages';
+import { loadConfig } from '../../lib/config';
+import { HttpError } from '../../lib/http-error';
+import type { ProviderStatusEvent } from '../../workflows/messages';
 import type { CallControl } from '../types';
 
 const TERMINAL = ['completed', 'failed', 'busy', 'no-answer'] as const;

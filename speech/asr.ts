@@ -8,8 +8,8 @@
 // the OpenAI-compatible POST {ASR_URL}/v1/audio/transcriptions. When DEEPGRAM_API_KEY is set,
 // Deepgram's hosted /v1/listen is used instead (an explicit opt-in, so it wins over ASR_URL).
 import { z } from 'zod';
-import { encodeWav, pcm16ToBytesLE } from '../../lib/audio';
-import { loadConfig } from '../../lib/config';
+import { encodeWav, pcm16ToBytesLE } from '../lib/audio';
+import { loadConfig } from '../lib/config';
 
 export type AsrLanguage = 'hi' | 'en' | 'hinglish';
 

@@ -1,6 +1,6 @@
 // The URLs Exotel calls back on. The shared secret in the path authenticates them,
 // because Exotel does not sign its callbacks.
-import { loadConfig } from '../../../lib/config';
+import { loadConfig } from '../../lib/config';
 
 export type ExotelWebhook = 'status' | 'passthru' | 'prompt';
 

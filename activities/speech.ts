@@ -1,0 +1,26 @@
+// Activities of the speech task queue (the GPU host in production): thin calls into speech/.
+import { synthesizeToCache } from '../speech/tts';
+import { chatTurn, type LlmReply, type LlmTurnInput } from '../speech/llm';
+import type { Language, PreparedPrompt } from '../workflows/types';
+
+export type { ChatTurn, LlmReply, LlmTurnInput } from '../speech/llm';
+
+export interface SynthesizeRequest {
+  language: Language;
+  /** Prompt id → text. */
+  texts: Record<string, string>;
+}
+
+/** Synthesizes (or finds cached) audio for each prompt; the gateway serves it by URL. */
+export async function synthesizePrompts(request: SynthesizeRequest): Promise<Record<string, PreparedPrompt>> {
+  const prepared: Record<string, PreparedPrompt> = {};
+  for (const [id, text] of Object.entries(request.texts)) {
+    prepared[id] = { id, text, audioUrl: await synthesizeToCache(text, request.language) };
+  }
+  return prepared;
+}
+
+/** One conversational turn: what to say next and the fields the caller gave. */
+export async function llmTurn(input: LlmTurnInput): Promise<LlmReply> {
+  return chatTurn(input);
+}

@@ -1,0 +1,27 @@
+// Telephony activities: each a thin call into the provider's REST client.
+import { ApplicationFailure } from '@temporalio/common';
+import { cache } from '../lib/cache';
+import { callSidKey } from '../lib/keys';
+import { logger } from '../lib/logger';
+import { providerModule } from '../providers/registry';
+import type { PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../providers/types';
+import type { TelephonyProvider } from '../workflows/types';
+
+function clientOf(name: TelephonyProvider): TelephonyClient {
+  const module = providerModule(name);
+  if (!module) throw ApplicationFailure.nonRetryable(`unknown telephony provider ${name}`, 'ProviderConfig');
+  return module.client();
+}
+
+export async function placeCall(provider: TelephonyProvider, request: PlaceCallRequest): Promise<{ callSid: string }> {
+  const placed = await clientOf(provider).placeCall(request);
+  // Best effort: failing here must not make Temporal retry a dial that already rang the phone.
+  await cache()
+    .set(callSidKey(placed.callSid), request.callId, 24 * 3600)
+    .catch((err) => logger.warn({ err, callId: request.callId }, 'could not cache CallSid mapping'));
+  return placed;
+}
+
+export async function fetchCallStatus(provider: TelephonyProvider, callSid: string): Promise<ProviderCallStatus> {
+  return clientOf(provider).getCallStatus(callSid);
+}

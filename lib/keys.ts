@@ -1,0 +1,21 @@
+// Every Redis key the product uses, built in one place so two modules never disagree on a name.
+
+/** Provider CallSid → our call id: lets a webhook without CustomField find its call. */
+export const callSidKey = (callSid: string) => `callsid:${callSid}`;
+
+/** A call's live row for /active-calls (written by the persistence activity). */
+export const presenceKey = (callId: string) => `presence:call:${callId}`;
+
+/** The set of call ids with a live presence row, so listing them never scans the keyspace. */
+export const ACTIVE_CALLS_KEY = 'presence:active';
+
+/** The prompt an IVR flow should play next for a CallSid (Exotel's Greeting fetches it). */
+export const promptKey = (callSid: string) => `prompt:${callSid}`;
+
+/** A media session's live state (who is speaking, turns) for dashboards and ops. */
+export const sessionKey = (callId: string) => `session:${callId}`;
+
+/** Synthesized prompt audio (8 kHz WAV) by content hash, and the cache's hit counters. */
+export const ttsAudioKey = (hash: string) => `tts:audio:${hash}`;
+export const TTS_AUDIO_PREFIX = 'tts:audio:';
+export const ttsStatsKey = (stat: 'hits' | 'misses') => `tts:stats:${stat}`;

@@ -21,7 +21,7 @@ export async function riderAssignment(input: CallInput<RiderAssignmentRequest>):
       calleePhone: job.rider_phone,
       language: job.language,
       prompts: withRetries(riderPrompts(job), job.language, ['summary']),
-      mode: 'ivr',
+      mode: input.mode ?? 'ivr',
       firstPrompt: 'summary',
     },
     input,

@@ -90,10 +90,15 @@ export interface LeadQualificationRequest {
   provider?: TelephonyProvider;
 }
 
+/** ivr: the provider's own flow plays prompts and gathers keys (Exotel IVR, Twilio <Gather>); voicebot: a bidirectional media stream to our gateway. */
+export type CallMode = 'ivr' | 'voicebot';
+
 export interface CallInput<Request> {
   request: Request;
   policy: CallPolicy;
   provider: TelephonyProvider;
+  /** How a keypad call reaches the callee; voice calls always stream. Absent: ivr. */
+  mode?: CallMode;
   /** Task queue of the speech worker (TTS), on the GPU host in production. */
   speechTaskQueue: string;
   /** Jupiter's order path, e.g. /api/orders/{order_id}. */

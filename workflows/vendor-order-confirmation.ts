@@ -30,7 +30,7 @@ export async function vendorOrderConfirmation(input: CallInput<VendorOrderConfir
       calleePhone: order.vendor_phone,
       language: order.language,
       prompts: withRetries(vendorPrompts(order), order.language, ['summary', 'prep_time', 'reason']),
-      mode: 'ivr',
+      mode: input.mode ?? 'ivr',
       firstPrompt: 'summary',
     },
     input,

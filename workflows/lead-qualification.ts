@@ -2,7 +2,8 @@
 // until it has the campaign's fields, the lead declines, or asks for a person.
 import { proxyActivities } from '@temporalio/workflow';
 import type * as llm from '../activities/speech';
-import { IvrCall, type CalleeInput } from './ivr-call';
+import { PhoneCall } from './engine/phone-call';
+import type { CalleeInput } from './engine/spec';
 import type { CallInput, CallResult, Language, LeadQualificationRequest } from './types';
 
 export interface LeadQualificationInput extends CallInput<LeadQualificationRequest> {
@@ -43,10 +44,10 @@ export async function leadQualification(input: LeadQualificationInput): Promise<
   const lead = input.request;
   const lines = LINES[lead.language];
   const greeting = lines.greeting(lead.name, lead.topic);
-  const call = new IvrCall(
+  const call = new PhoneCall(
     {
       callType: 'lead-qualification',
-      orderId: lead.lead_id,
+      businessKey: lead.lead_id,
       partyId: lead.lead_id,
       calleePhone: lead.phone,
       language: lead.language,

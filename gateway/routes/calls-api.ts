@@ -7,7 +7,7 @@ import { presenceKey, TTS_AUDIO_PREFIX, ttsStatsKey } from '../../lib/keys';
 import type { Cache } from '../../lib/cache';
 import { type Config } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
-import { callIdFor, callStateQuery, CallStatusKey, CallTypeKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
+import { BusinessKeyKey, callIdFor, callStateQuery, CallStatusKey, CallTypeKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
 import type { CallPolicy, CallType, TelephonyProvider } from '../../workflows/types';
 import type * as workflows from '../../workflows';
 import { DEFAULT_QUESTIONNAIRES, type QuestionnaireScript } from '../../workflows/questionnaire-prompts';
@@ -49,7 +49,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
   /** Starts the call unless one exists for this business key; never dials twice. */
   async function startCall<W extends CallWorkflow>(
     res: Response,
-    call: { workflowType: string; callType: CallType; businessKey: string; summary: string; partyAttribute?: SearchAttributePair },
+    call: { workflowType: string; callType: CallType; businessKey: string; summary: string; attributes?: SearchAttributePair[] },
     input: Parameters<W>[0],
   ) {
     const callId = callIdFor(call.callType, call.businessKey);
@@ -60,10 +60,10 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
         args: [input] as Parameters<W>,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [
-          { key: OrderIdKey, value: call.businessKey },
+          { key: BusinessKeyKey, value: call.businessKey },
           { key: CallTypeKey, value: call.callType },
           { key: CallStatusKey, value: 'PREPARING' },
-          ...(call.partyAttribute ? [call.partyAttribute] : []),
+          ...(call.attributes ?? []),
         ],
         staticSummary: call.summary,
       });
@@ -90,7 +90,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
     const request = VendorOrderConfirmationSchema.parse(req.body);
     await startCall<typeof workflows.vendorOrderConfirmation>(res, {
       workflowType: 'vendorOrderConfirmation', callType: 'vendor-order-confirmation', businessKey: request.order_id,
-      summary: `Vendor ${request.vendor_id} for order ${request.order_id}`, partyAttribute: { key: VendorIdKey, value: request.vendor_id },
+      summary: `Vendor ${request.vendor_id} for order ${request.order_id}`, attributes: [{ key: OrderIdKey, value: request.order_id }, { key: VendorIdKey, value: request.vendor_id }],
     }, { request, ...baseInput() });
   });
 
@@ -98,7 +98,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
     const request = RiderAssignmentSchema.parse(req.body);
     await startCall<typeof workflows.riderAssignment>(res, {
       workflowType: 'riderAssignment', callType: 'rider-assignment', businessKey: request.order_id,
-      summary: `Rider ${request.rider_id} for order ${request.order_id}`, partyAttribute: { key: RiderIdKey, value: request.rider_id },
+      summary: `Rider ${request.rider_id} for order ${request.order_id}`, attributes: [{ key: OrderIdKey, value: request.order_id }, { key: RiderIdKey, value: request.rider_id }],
     }, { request, ...baseInput() });
   });
 

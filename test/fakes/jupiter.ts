@@ -50,8 +50,9 @@ export class FakeJupiter {
     return this.reports.filter((r) => r.answeredStatus === 200 && !r.duplicate);
   }
 
-  reportsFor(orderId: string, callType?: string): ReceivedReport[] {
-    return this.reports.filter((r) => r.body.order_id === orderId && (!callType || r.body.call_type === callType));
+  /** Reports about one order, lead or questionnaire key. */
+  reportsFor(businessKey: string, callType?: string): ReceivedReport[] {
+    return this.reports.filter((r) => (r.body.business_key ?? r.body.order_id) === businessKey && (!callType || r.body.call_type === callType));
   }
 
   stop(): Promise<void> {

@@ -118,7 +118,8 @@ export class Harness {
     const { cache } = await import('../lib/cache');
     const { startGatewayServer } = await import('../gateway/server');
 
-    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+    const { dataConverter } = await import('../lib/data-converter');
+    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverter() });
     const gateway = await startGatewayServer(this.client, cache(), loadConfig(), '127.0.0.1');
     this.gateway = gateway.server;
     this.media = gateway.media;

@@ -11,6 +11,8 @@ const optionalUrl = z
   .optional()
   .or(z.literal('').transform(() => undefined));
 
+export const DEV_CODEC_TOKEN = 'dev-codec-token-not-secret';
+
 const BaseEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -42,7 +44,7 @@ const BaseEnv = z.object({
   PAYLOAD_KEY_ID: z.string().optional(), // the key that seals new payloads; default the first in PAYLOAD_KEYS
   // Codec endpoint (/codec/decode, /codec/encode) for the Temporal Web UI: it decrypts personal
   // data, so it has its own bearer token, given only to ops (not Jupiter's NERVE_API_TOKEN).
-  CODEC_AUTH_TOKEN: z.string().min(16).default('dev-codec-token-not-secret'),
+  CODEC_AUTH_TOKEN: z.string().min(16).default(DEV_CODEC_TOKEN),
   // Browser origins (the Temporal Web UI) allowed to call the codec endpoint, comma-separated.
   CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
 

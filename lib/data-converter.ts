@@ -5,6 +5,8 @@ import type { DataConverter } from '@temporalio/common';
 import { loadConfig } from './config';
 import { AesGcmPayloadCodec } from './payload-codec';
 
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
 let codec: AesGcmPayloadCodec | undefined;
 let builtFrom: string | undefined;
 
@@ -20,5 +22,10 @@ export function payloadCodec(): AesGcmPayloadCodec {
 }
 
 export function dataConverter(): DataConverter {
-  return { payloadCodecs: [payloadCodec()] };
+  return {
+    payloadCodecs: [payloadCodec()],
+    // Failure messages and stack traces go into an encrypted payload too (see the module).
+    // A prebuilt workflow bundle must be built with the same path (test/harness.ts).
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  };
 }

@@ -64,7 +64,7 @@ export class Harness {
 
     const [temporal, bundle] = await Promise.all([
       startTemporalDevServer({ port: temporalPort }),
-      bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), logger: quietLogger }),
+      bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), failureConverterPath: require.resolve('../lib/failure-converter'), logger: quietLogger }),
       this.exotel.start(),
       this.jupiter.start(),
       this.twilio.start(),

@@ -2,6 +2,7 @@
 // The README's configuration table lists the same names; keep the two in step.
 import { z } from 'zod';
 import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from '../providers/registry';
+import { DEV_PAYLOAD_KEYS, parsePayloadKeys } from './payload-codec';
 
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 const optionalUrl = z
@@ -9,6 +10,8 @@ const optionalUrl = z
   .url()
   .optional()
   .or(z.literal('').transform(() => undefined));
+
+export const DEV_CODEC_TOKEN = 'dev-codec-token-not-secret';
 
 const BaseEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -23,6 +26,27 @@ const BaseEnv = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   CALLS_TASK_QUEUE: z.string().default('calls'),
   SPEECH_TASK_QUEUE: z.string().default('speech'),
+
+  // Payload encryption (every Temporal client and worker; see lib/payload-codec.ts)
+  // `id:base64key` entries, comma-separated, each key 32 random bytes (`openssl rand -base64 32`).
+  // Keep retired keys listed after a rotation: histories sealed with them still need them to decode.
+  // The default is a published development key: set real keys everywhere but a laptop.
+  PAYLOAD_KEYS: z
+    .string()
+    .default(DEV_PAYLOAD_KEYS)
+    .superRefine((spec, ctx) => {
+      try {
+        parsePayloadKeys(spec);
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message }); // names the entry, never the key
+      }
+    }),
+  PAYLOAD_KEY_ID: z.string().optional(), // the key that seals new payloads; default the first in PAYLOAD_KEYS
+  // Codec endpoint (/codec/decode, /codec/encode) for the Temporal Web UI: it decrypts personal
+  // data, so it has its own bearer token, given only to ops (not Jupiter's NERVE_API_TOKEN).
+  CODEC_AUTH_TOKEN: z.string().min(16).default(DEV_CODEC_TOKEN),
+  // Browser origins (the Temporal Web UI) allowed to call the codec endpoint, comma-separated.
+  CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
 
   // Storage
   DATABASE_URL: z.string().optional(),
@@ -72,6 +96,9 @@ const BaseEnv = z.object({
   REPORT_RETRY_INITIAL_SECONDS: seconds(1),
   REPORT_RETRY_MAX_SECONDS: seconds(300),
 });
+
+/** Settings whose defaults are published development values; never run with them in production. */
+export const DEV_DEFAULT_SECRETS = ['PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN'] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 type ProvidersEnv = UnionToIntersection<{ [P in ProviderName]: z.infer<(typeof PROVIDERS)[P]['env']> }[ProviderName]>;

@@ -64,7 +64,7 @@ export class Harness {
 
     const [temporal, bundle] = await Promise.all([
       startTemporalDevServer({ port: temporalPort }),
-      bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), logger: quietLogger }),
+      bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), failureConverterPath: require.resolve('../lib/failure-converter'), logger: quietLogger }),
       this.exotel.start(),
       this.jupiter.start(),
       this.twilio.start(),
@@ -118,7 +118,8 @@ export class Harness {
     const { cache } = await import('../lib/cache');
     const { startGatewayServer } = await import('../gateway/server');
 
-    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+    const { dataConverter } = await import('../lib/data-converter');
+    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverter() });
     const gateway = await startGatewayServer(this.client, cache(), loadConfig(), '127.0.0.1');
     this.gateway = gateway.server;
     this.media = gateway.media;

@@ -28,6 +28,9 @@ const LINES: Record<Language, { greeting: (name: string, topic: string) => strin
   },
 };
 
+/** How long a lead waits for the model's reply before hearing the apology. */
+const LIVE_TURN_BUDGET = '8s';
+
 const speech = (input: CalleeInput) => (input.kind === 'speech' && input.text.trim() ? input.text.trim() : undefined);
 
 function systemPrompt(lead: LeadQualificationRequest): string {
@@ -58,10 +61,13 @@ export async function leadQualification(input: LeadQualificationInput): Promise<
     },
     input,
   );
+  // A live turn has a budget: the lead hears the gateway's filler, then an apology and a
+  // hand-over within seconds, never minutes of silence behind retries.
   const model = proxyActivities<typeof llm>({
     taskQueue: input.speechTaskQueue,
-    startToCloseTimeout: '30s',
-    retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['LlmNotConfigured', 'LlmRejected', 'LlmBadReply'] },
+    startToCloseTimeout: LIVE_TURN_BUDGET,
+    scheduleToCloseTimeout: LIVE_TURN_BUDGET,
+    retry: { maximumAttempts: 2, initialInterval: '200ms', nonRetryableErrorTypes: ['LlmNotConfigured', 'LlmRejected', 'LlmBadReply'] },
   });
 
   await call.prepare();

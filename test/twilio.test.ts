@@ -13,7 +13,8 @@ import { resetConfig } from '../lib/config';
 import { HttpError } from '../lib/http-error';
 import type { DigitsInput, ProviderStatusEvent } from '../workflows/messages';
 import type { NextPrompt } from '../workflows/types';
-import { FakeTwilio } from './fakes/twilio';
+import { FakeTwilio, gatheredDigits } from './fakes/twilio';
+import { readTwiml } from './fakes/twiml-reader';
 
 // The public origin Twilio is given differs from where the router listens (a loopback port),
 // as behind a proxy: signatures must be checked against the public URL.
@@ -334,6 +335,20 @@ describe('twilio webhooks', () => {
 // ---------------------------------------------------------------- keypad IVR (<Gather>)
 
 describe('twilio IVR webhooks', () => {
+  test("the fake reads our TwiML and collects keys as Twilio's <Gather> documents it", () => {
+    const one = { numDigits: '1', finishOnKey: '#' };
+    const typed = { finishOnKey: '#' };
+    assert.deepEqual(gatheredDigits('1', one), { digits: '1', finishedOnKey: '' });
+    assert.deepEqual(gatheredDigits('19', one), { digits: '1', finishedOnKey: '' }, 'numDigits ends the input');
+    assert.deepEqual(gatheredDigits('25#', typed), { digits: '25', finishedOnKey: '#' }, 'finishOnKey is left out of Digits');
+    assert.deepEqual(gatheredDigits('#', typed), { digits: '', finishedOnKey: '' }, 'a lone finishOnKey is no input');
+    assert.deepEqual(gatheredDigits('', typed), { digits: '', finishedOnKey: '' });
+    const verbs = readTwiml(webhooks.connectStreamTwiml('wss://h/m?a=1&b=2', 'call-<1>'));
+    assert.deepEqual(verbs, [{ verb: 'Connect', streamUrl: 'wss://h/m?a=1&b=2', parameters: { callId: 'call-<1>' } }]);
+    assert.throws(() => readTwiml('<Response><Gather><Dial>+1</Dial></Gather></Response>'), /cannot be nested/);
+    assert.throws(() => readTwiml('<Response><Play>x</Play>'), /not closed/);
+  });
+
   const sid = 'CA' + 'a'.repeat(32);
   const form = { CallSid: sid, From: FROM, To: '+919876543210', CallStatus: 'in-progress', AccountSid: ACCOUNT_SID };
   const prompt = (overrides: Partial<NextPrompt>): NextPrompt => ({ id: 'summary', text: 'Press 1 to accept, or 0 to reject.', hangup: false, seq: 1, ...overrides });

@@ -103,11 +103,14 @@ export const DEV_DEFAULT_SECRETS = ['PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN'] as const
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 type ProvidersEnv = UnionToIntersection<{ [P in ProviderName]: z.infer<(typeof PROVIDERS)[P]['env']> }[ProviderName]>;
 
-export type Config = z.infer<typeof BaseEnv> & ProvidersEnv & { VOICE_PROVIDER: ProviderName; PUBLIC_BASE_URL: string };
+export type Config = z.infer<typeof BaseEnv> & ProvidersEnv & { VOICE_PROVIDER: ProviderName; IVR_PROVIDER: ProviderName; PUBLIC_BASE_URL: string };
 
 /** The base settings plus each registered provider's own; built on first use (providers import this module). */
 function envSchema() {
-  let schema: z.AnyZodObject = BaseEnv.extend({ VOICE_PROVIDER: z.enum(PROVIDER_NAMES).default('exotel') });
+  let schema: z.AnyZodObject = BaseEnv.extend({
+    VOICE_PROVIDER: z.enum(PROVIDER_NAMES).default('exotel'), // voicebot calls (questionnaire, lead) without a provider
+    IVR_PROVIDER: z.enum(PROVIDER_NAMES).default('exotel'), // keypad calls (vendor, rider) without a provider
+  });
   for (const provider of Object.values(PROVIDERS)) schema = schema.merge(provider.env);
   return schema;
 }

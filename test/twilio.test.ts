@@ -11,9 +11,10 @@ import { ZodError } from 'zod';
 import type { CallControl, PlaceCallRequest } from '../providers/types';
 import { resetConfig } from '../lib/config';
 import { HttpError } from '../lib/http-error';
-import type { ProviderStatusEvent } from '../workflows/messages';
+import type { DigitsInput, ProviderStatusEvent } from '../workflows/messages';
 import type { NextPrompt } from '../workflows/types';
-import { FakeTwilio } from './fakes/twilio';
+import { FakeTwilio, gatheredDigits } from './fakes/twilio';
+import { readTwiml } from './fakes/twiml-reader';
 
 // The public origin Twilio is given differs from where the router listens (a loopback port),
 // as behind a proxy: signatures must be checked against the public URL.
@@ -43,11 +44,19 @@ class StubControl implements CallControl {
     this.reports.push({ callId, event });
     return this.outcome;
   }
-  async submitDigits(): Promise<NextPrompt> {
-    throw new Error('Twilio calls do not submit digits through webhooks');
+  /** Keys from Gather actions, with their request ids; answered from `nextPrompts` in order. */
+  readonly digits: { callId: string; input: DigitsInput; requestId: string }[] = [];
+  readonly nextPrompts: NextPrompt[] = [];
+  prompt?: NextPrompt;
+
+  async submitDigits(callId: string, input: DigitsInput, requestId: string): Promise<NextPrompt> {
+    this.digits.push({ callId, input, requestId });
+    const next = this.nextPrompts.shift();
+    if (!next) throw new HttpError(409, 'not_accepting_input', 'no prompt queued in the stub');
+    return next;
   }
   async currentPrompt() {
-    return undefined;
+    return this.prompt;
   }
   async submitUtterance(): Promise<NextPrompt> {
     throw new Error('utterances arrive over the media stream, not webhooks');
@@ -323,6 +332,108 @@ describe('twilio webhooks', () => {
   });
 });
 
+// ---------------------------------------------------------------- keypad IVR (<Gather>)
+
+describe('twilio IVR webhooks', () => {
+  test("the fake reads our TwiML and collects keys as Twilio's <Gather> documents it", () => {
+    const one = { numDigits: '1', finishOnKey: '#' };
+    const typed = { finishOnKey: '#' };
+    assert.deepEqual(gatheredDigits('1', one), { digits: '1', finishedOnKey: '' });
+    assert.deepEqual(gatheredDigits('19', one), { digits: '1', finishedOnKey: '' }, 'numDigits ends the input');
+    assert.deepEqual(gatheredDigits('25#', typed), { digits: '25', finishedOnKey: '#' }, 'finishOnKey is left out of Digits');
+    assert.deepEqual(gatheredDigits('#', typed), { digits: '', finishedOnKey: '' }, 'a lone finishOnKey is no input');
+    assert.deepEqual(gatheredDigits('', typed), { digits: '', finishedOnKey: '' });
+    const verbs = readTwiml(webhooks.connectStreamTwiml('wss://h/m?a=1&b=2', 'call-<1>'));
+    assert.deepEqual(verbs, [{ verb: 'Connect', streamUrl: 'wss://h/m?a=1&b=2', parameters: { callId: 'call-<1>' } }]);
+    assert.throws(() => readTwiml('<Response><Gather><Dial>+1</Dial></Gather></Response>'), /cannot be nested/);
+    assert.throws(() => readTwiml('<Response><Play>x</Play>'), /not closed/);
+  });
+
+  const sid = 'CA' + 'a'.repeat(32);
+  const form = { CallSid: sid, From: FROM, To: '+919876543210', CallStatus: 'in-progress', AccountSid: ACCOUNT_SID };
+  const prompt = (overrides: Partial<NextPrompt>): NextPrompt => ({ id: 'summary', text: 'Press 1 to accept, or 0 to reject.', hangup: false, seq: 1, ...overrides });
+  const gatherUrl = (seq: number) => `https://calls.example.test/webhooks/twilio/gather?callId=call-ivr1&amp;seq=${seq}`;
+
+  test('voice for an IVR call answers a one-key <Gather> around <Play> of the prompt audio', async () => {
+    control.prompt = prompt({ audioUrl: 'https://calls.example.test/audio/abc.wav?x=1&y=2' });
+    const res = await post('/webhooks/twilio/voice?callId=call-ivr1&mode=ivr', form);
+    assert.equal(res.status, 200);
+    assert.match(res.type, /^text\/xml/);
+    assert.equal(
+      res.body,
+      '<?xml version="1.0" encoding="UTF-8"?><Response>' +
+        `<Gather input="dtmf" numDigits="1" finishOnKey="#" timeout="6" actionOnEmptyResult="true" action="${gatherUrl(1)}" method="POST">` +
+        '<Play>https://calls.example.test/audio/abc.wav?x=1&amp;y=2</Play></Gather></Response>',
+    );
+  });
+
+  test('a typed-number question gathers until # (no numDigits); text without audio is <Say>, escaped', async () => {
+    control.prompt = prompt({ id: 'prep_time_retry', text: 'Type the minutes <then> "#" & wait', seq: 4 });
+    const res = await post('/webhooks/twilio/voice?callId=call-ivr1&mode=ivr', form);
+    assert.equal(res.status, 200);
+    assert.ok(res.body.includes(`<Gather input="dtmf" finishOnKey="#" timeout="6" actionOnEmptyResult="true" action="${gatherUrl(4)}" method="POST">`), res.body);
+    assert.ok(!res.body.includes('numDigits'), res.body);
+    assert.ok(res.body.includes('<Say language="en-IN">Type the minutes &lt;then&gt; &quot;#&quot; &amp; wait</Say>'), res.body);
+    control.prompt = prompt({ text: 'स्वीकार करने के लिए 1 दबाएँ' });
+    assert.ok((await post('/webhooks/twilio/voice?callId=call-ivr1&mode=ivr', form)).body.includes('<Say language="hi-IN">'));
+  });
+
+  test('voice for an IVR call with nothing to play is 404 JSON; an unknown mode is 400', async () => {
+    control.prompt = undefined;
+    const none = await post('/webhooks/twilio/voice?callId=call-ivr1&mode=ivr', form);
+    assert.equal(none.status, 404);
+    assert.equal(none.body.error, 'no_prompt');
+    assert.equal((await post('/webhooks/twilio/voice?callId=call-ivr1&mode=fax', form)).status, 400);
+  });
+
+  test('the Gather action submits Digits and answers the next <Gather>, or <Play> + <Hangup/>', async () => {
+    control.digits.length = 0;
+    control.nextPrompts.push(prompt({ id: 'prep_time', text: 'How long?', seq: 2 }), prompt({ id: 'accepted', text: 'Thank you.', audioUrl: 'https://a.test/t.wav', hangup: true, seq: 3 }));
+    const first = await post('/webhooks/twilio/gather?callId=call-ivr1&seq=1', { ...form, Digits: '1', FinishedOnKey: '' });
+    assert.equal(first.status, 200);
+    assert.ok(first.body.includes(`action="${gatherUrl(2)}"`), first.body);
+    const last = await post('/webhooks/twilio/gather?callId=call-ivr1&seq=2', { ...form, Digits: '25', FinishedOnKey: '#' });
+    assert.equal(last.body, '<?xml version="1.0" encoding="UTF-8"?><Response><Play>https://a.test/t.wav</Play><Hangup/></Response>');
+    assert.deepEqual(control.digits.map((d) => [d.callId, d.input.callSid, d.input.digits]), [['call-ivr1', sid, '1'], ['call-ivr1', sid, '25']]);
+  });
+
+  test('empty Digits (timeout) are submitted; the request id is stable for a retry and differs per prompt', async () => {
+    control.digits.length = 0;
+    control.nextPrompts.push(...[5, 6, 7].map((seq) => prompt({ id: 'summary_retry', seq })));
+    await post('/webhooks/twilio/gather?callId=call-ivr1&seq=4', { ...form });
+    await post('/webhooks/twilio/gather?callId=call-ivr1&seq=4', { ...form }); // Twilio sends it again
+    await post('/webhooks/twilio/gather?callId=call-ivr1&seq=5', { ...form, Digits: '' });
+    const [a, b, c] = control.digits;
+    assert.deepEqual([a.input.digits, b.input.digits, c.input.digits], ['', '', '']);
+    assert.equal(a.requestId, b.requestId, 'a retried request reaches the same update');
+    assert.notEqual(a.requestId, c.requestId, 'no input on the next prompt is a new answer');
+    assert.equal(webhooks.gatherRequestId(sid, '4', ''), a.requestId);
+    assert.notEqual(webhooks.gatherRequestId(sid, '4', '1'), a.requestId);
+  });
+
+  test('bad Gather requests are 4xx JSON and submit nothing', async () => {
+    control.digits.length = 0;
+    const cases: [string, Record<string, string>, number][] = [
+      ['/webhooks/twilio/gather?callId=call-ivr1&seq=1', { ...form, Digits: '12a' }, 400],
+      ['/webhooks/twilio/gather?callId=call-ivr1', { ...form, Digits: '1' }, 400], // no seq
+      ['/webhooks/twilio/gather?callId=call-ivr1&seq=x', { ...form, Digits: '1' }, 400],
+      ['/webhooks/twilio/gather?callId=call-ivr1&seq=1', { Digits: '1' }, 400], // no CallSid
+      ['/webhooks/twilio/gather?seq=1', { ...form, Digits: '1' }, 404], // no call id, no mapping
+    ];
+    for (const [path, body, status] of cases) {
+      const res = await post(path, body);
+      assert.equal(res.status, status, `${path} ${JSON.stringify(body)}`);
+      assert.equal(typeof res.body.error, 'string');
+    }
+    const unsigned = await post('/webhooks/twilio/gather?callId=call-ivr1&seq=1', { ...form, Digits: '1' }, { token: 'wrong' });
+    assert.equal(unsigned.status, 403);
+    assert.equal(control.digits.length, 0);
+    // The workflow refusing the keys (call over) reaches Twilio as the gateway's 4xx.
+    const refused = await post('/webhooks/twilio/gather?callId=call-ivr1&seq=1', { ...form, Digits: '1' });
+    assert.equal(refused.status, 409);
+  });
+});
+
 // ---------------------------------------------------------------- REST client
 
 describe('twilio client', () => {
@@ -379,9 +490,15 @@ describe('twilio client', () => {
     await withEnv({ TWILIO_API_URL: deadUrl }, () => rejectsWith(new clientModule.TwilioClient().placeCall(request()), 'ProviderUnavailable', false));
   });
 
-  test('IVR mode and missing settings are non-retryable ProviderConfig failures', async () => {
+  test('IVR mode dials the same way, with mode=ivr on the voice URL', async () => {
+    const { callSid } = await new clientModule.TwilioClient().placeCall(request({ callId: 'call-ivr', mode: 'ivr' }));
+    const { form } = fake.call(callSid);
+    assert.equal(form.get('Url'), 'https://calls.example.test/webhooks/twilio/voice?callId=call-ivr&mode=ivr');
+    assert.equal(form.get('StatusCallback'), 'https://calls.example.test/webhooks/twilio/status?callId=call-ivr');
+  });
+
+  test('missing settings are non-retryable ProviderConfig failures', async () => {
     const before = fake.creates.length;
-    await rejectsWith(new clientModule.TwilioClient().placeCall(request({ mode: 'ivr' })), 'ProviderConfig', true, /Gather.*use Exotel/);
     await withEnv({ TWILIO_FROM_NUMBER: '' }, () => rejectsWith(new clientModule.TwilioClient().placeCall(request()), 'ProviderConfig', true));
     assert.equal(fake.creates.length, before, 'nothing was dialled');
   });

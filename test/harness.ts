@@ -17,6 +17,7 @@ import { FakeExotel } from './fakes/exotel';
 import { FakeJupiter } from './fakes/jupiter';
 import { FakeSpeechHost } from './fakes/speech-host';
 import { FakeTwilio } from './fakes/twilio';
+import { recordHistories } from './support/histories';
 
 const ROOT = path.resolve(__dirname, '..');
 export const API_TOKEN = 'test-api-token';
@@ -192,6 +193,7 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
+    await recordHistories(this.client); // only with RECORD_HISTORIES=<dir>
     await Promise.all([...this.workers.keys()].map((k) => this.killWorker(k as 'calls' | 'speech')));
     this.media?.closeAll();
     this.gateway?.closeAllConnections();

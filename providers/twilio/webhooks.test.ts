@@ -1,36 +1,25 @@
-// Unit tests for the Twilio provider (no Temporal): request signatures, the webhook router on a
-// loopback express app with a stub CallControl, and the REST client against a fake Twilio.
+// The Twilio webhook router on a loopback express app with a stub CallControl; status callbacks
+// come from a fake Twilio for calls the real client placed.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ZodError } from 'zod';
-import type { CallControl, PlaceCallRequest } from '../providers/types';
-import { resetConfig } from '../lib/config';
-import { HttpError } from '../lib/http-error';
-import type { DigitsInput, ProviderStatusEvent } from '../workflows/messages';
-import type { NextPrompt } from '../workflows/types';
-import { FakeTwilio, gatheredDigits } from './fakes/twilio';
-import { readTwiml } from './fakes/twiml-reader';
+import type { CallControl } from '../types';
+import { HttpError } from '../../lib/http-error';
+import type { DigitsInput, ProviderStatusEvent } from '../../workflows/messages';
+import type { NextPrompt } from '../../workflows/types';
+import { gatheredDigits } from '../../test/fakes/twilio';
+import { readTwiml } from '../../test/fakes/twiml-reader';
+import { ACCOUNT_SID, applyTwilioSettings, AUTH_TOKEN, FROM, PUBLIC_BASE_URL, request, useFakeTwilio } from '../../test/support/twilio';
 
-// The public origin Twilio is given differs from where the router listens (a loopback port),
-// as behind a proxy: signatures must be checked against the public URL.
-const PUBLIC_BASE_URL = 'https://calls.example.test';
-const ACCOUNT_SID = 'AC' + '0123456789abcdef'.repeat(2);
-const AUTH_TOKEN = 'test-twilio-auth-token';
-const FROM = '+15005550006';
+applyTwilioSettings();
+const fake = useFakeTwilio();
 
-const ENV = { PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_FROM_NUMBER: FROM };
-Object.assign(process.env, ENV);
-resetConfig();
-
-let signature: typeof import('../providers/twilio/signature');
-let urls: typeof import('../providers/twilio/urls');
-let clientModule: typeof import('../providers/twilio/client');
-let webhooks: typeof import('../providers/twilio/webhooks');
+let signature: typeof import('./signature');
+let clientModule: typeof import('./client');
+let webhooks: typeof import('./webhooks');
 
 class StubControl implements CallControl {
   readonly known = new Map<string, string>();
@@ -74,19 +63,14 @@ function errorHandler(err: unknown, _req: Request, res: Response, _next: NextFun
   res.status(500).json({ error: 'internal', message: String(err) });
 }
 
-const fake = new FakeTwilio(ACCOUNT_SID, AUTH_TOKEN);
 const control = new StubControl();
 let server: http.Server;
 let localBase = '';
 
 before(async () => {
-  await fake.start();
-  process.env.TWILIO_API_URL = fake.url;
-  resetConfig();
-  signature = await import('../providers/twilio/signature');
-  urls = await import('../providers/twilio/urls');
-  clientModule = await import('../providers/twilio/client');
-  webhooks = await import('../providers/twilio/webhooks');
+  signature = await import('./signature');
+  clientModule = await import('./client');
+  webhooks = await import('./webhooks');
 
   const app = express();
   app.use('/webhooks/twilio', webhooks.twilioWebhooks(control));
@@ -100,7 +84,6 @@ before(async () => {
 after(async () => {
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
-  await fake.stop();
 });
 
 /** POSTs a form to one of our webhook paths, signed over `signedUrl` (the public URL by default). */
@@ -120,100 +103,6 @@ async function post(path: string, form: Record<string, string>, opts: { signedUr
   }
   return { status: response.status, type: response.headers.get('content-type') ?? '', body };
 }
-
-async function withEnv<T>(overrides: Record<string, string>, run: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(overrides).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, overrides);
-  resetConfig();
-  try {
-    return await run();
-  } finally {
-    Object.assign(process.env, saved);
-    resetConfig();
-  }
-}
-
-async function rejectsWith(promise: Promise<unknown>, type: string, nonRetryable: boolean, message?: RegExp) {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
-    assert.equal(err.type, type, err.message);
-    assert.equal(err.nonRetryable, nonRetryable, `nonRetryable for ${type}`);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
-
-const request = (overrides: Partial<PlaceCallRequest> = {}): PlaceCallRequest => ({
-  callId: 'call-0001',
-  mode: 'voicebot',
-  to: '+919876543210',
-  attempt: 1,
-  ringTimeoutSeconds: 45,
-  timeLimitSeconds: 300,
-  ...overrides,
-});
-
-// ---------------------------------------------------------------- signatures
-
-describe('twilio signature', () => {
-  // The worked example in the twilio-php library's docs ("Validate Incoming Requests",
-  // twilio-php.readthedocs.io/en/latest/usage/validation.html): auth token 12345.
-  const documented = {
-    url: 'https://mycompany.com/myapp.php?foo=1&bar=2',
-    params: { CallSid: 'CA1234567890ABCDE', Caller: '+14158675309', Digits: '1234', From: '+14158675309', To: '+18005551212' },
-    expected: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=',
-  };
-
-  test("matches Twilio's documented example", () => {
-    assert.equal(signature.twilioSignature('12345', documented.url, documented.params), documented.expected);
-    assert.ok(signature.isValidTwilioSignature('12345', documented.expected, documented.url, documented.params));
-  });
-
-  test('matches an independent HMAC-SHA1 of URL + sorted name/value pairs', () => {
-    const params = { b: '2', A: '1', a: 'x y', Z: '' };
-    // Case-sensitive code-unit order: uppercase before lowercase.
-    const data = 'https://h.test/p?q=1' + 'A1' + 'Z' + 'ax y' + 'b2';
-    const expected = createHmac('sha1', 'tok').update(data).digest('base64');
-    assert.equal(signature.twilioSignature('tok', 'https://h.test/p?q=1', params), expected);
-    assert.equal(signature.twilioSignature('tok', 'https://h.test/p'), createHmac('sha1', 'tok').update('https://h.test/p').digest('base64'));
-  });
-
-  test('rejects a changed URL, parameter, token, or a missing or truncated signature', () => {
-    const { url, params, expected } = documented;
-    const valid = (token: string, sig: string | undefined, u: string, p: Record<string, string>) => signature.isValidTwilioSignature(token, sig, u, p);
-    assert.equal(valid('12345', expected, url.replace('foo=1', 'foo=2'), params), false);
-    assert.equal(valid('12345', expected, url, { ...params, Digits: '4321' }), false);
-    assert.equal(valid('54321', expected, url, params), false);
-    assert.equal(valid('', expected, url, params), false, 'no auth token configured: nothing validates');
-    assert.equal(valid('12345', undefined, url, params), false);
-    assert.equal(valid('12345', expected.slice(0, -1), url, params), false);
-  });
-
-  test('verifyUpgradeSignature checks the wss URL with its query and no parameters', () => {
-    const path = '/media/twilio?callId=call-0001';
-    const upgrade = (sig?: string) => ({ url: path, headers: sig ? { 'x-twilio-signature': sig } : {} }) as unknown as http.IncomingMessage;
-    const good = signature.twilioSignature(AUTH_TOKEN, 'wss://calls.example.test' + path);
-    assert.equal(signature.verifyUpgradeSignature(upgrade(good)), true);
-    assert.equal(signature.verifyUpgradeSignature(upgrade(signature.twilioSignature(AUTH_TOKEN, PUBLIC_BASE_URL + path))), false, 'https form is not what Twilio signed');
-    assert.equal(signature.verifyUpgradeSignature(upgrade()), false);
-  });
-
-  test('urls: webhook URLs on PUBLIC_BASE_URL, stream URL with the ws scheme', () => {
-    assert.equal(urls.twilioWebhookUrl('status'), 'https://calls.example.test/webhooks/twilio/status');
-    assert.equal(urls.twilioWebhookUrl('voice', { callId: 'call a&b' }), 'https://calls.example.test/webhooks/twilio/voice?callId=call+a%26b');
-    assert.equal(urls.twilioStreamUrl(), 'wss://calls.example.test/media/twilio');
-    assert.equal(signature.toWebSocketOrigin('http://localhost:8080'), 'ws://localhost:8080');
-  });
-
-  test('the provider module exposes the stream codec and the upgrade check', async () => {
-    const { twilio } = await import('../providers/twilio');
-    assert.equal(twilio.name, 'twilio');
-    assert.equal(twilio.stream?.codec.provider, 'twilio');
-    assert.equal(twilio.stream?.authorizeUpgrade, signature.verifyUpgradeSignature);
-  });
-});
-
-// ---------------------------------------------------------------- webhooks
 
 describe('twilio webhooks', () => {
   const voiceForm = { CallSid: 'CA' + 'f'.repeat(32), From: FROM, To: '+919876543210', CallStatus: 'in-progress', AccountSid: ACCOUNT_SID };
@@ -431,75 +320,5 @@ describe('twilio IVR webhooks', () => {
     // The workflow refusing the keys (call over) reaches Twilio as the gateway's 4xx.
     const refused = await post('/webhooks/twilio/gather?callId=call-ivr1&seq=1', { ...form, Digits: '1' });
     assert.equal(refused.status, 409);
-  });
-});
-
-// ---------------------------------------------------------------- REST client
-
-describe('twilio client', () => {
-  test('placeCall sends the documented form with Basic auth and returns the sid', async () => {
-    const { callSid } = await new clientModule.TwilioClient().placeCall(request({ callId: 'call-form', ringTimeoutSeconds: 30, timeLimitSeconds: 240 }));
-    assert.match(callSid, /^CA[0-9a-f]{32}$/);
-    const { form, authorization } = fake.call(callSid);
-    assert.equal(authorization, 'Basic ' + Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64'));
-    assert.equal(form.get('To'), '+919876543210');
-    assert.equal(form.get('From'), FROM);
-    assert.equal(form.get('Url'), 'https://calls.example.test/webhooks/twilio/voice?callId=call-form');
-    assert.equal(form.get('Method'), 'POST');
-    assert.equal(form.get('StatusCallback'), 'https://calls.example.test/webhooks/twilio/status?callId=call-form');
-    assert.equal(form.get('StatusCallbackMethod'), 'POST');
-    assert.deepEqual(form.getAll('StatusCallbackEvent'), ['initiated', 'ringing', 'answered', 'completed']);
-    assert.equal(form.get('Timeout'), '30');
-    assert.equal(form.get('TimeLimit'), '240');
-  });
-
-  test('getCallStatus maps Twilio statuses (canceled → failed)', async () => {
-    const client = new clientModule.TwilioClient();
-    const { callSid } = await client.placeCall(request());
-    assert.equal(await client.getCallStatus(callSid), 'queued');
-    for (const [twilioStatus, ours] of [['ringing', 'ringing'], ['in-progress', 'in-progress'], ['no-answer', 'no-answer'], ['busy', 'busy'], ['completed', 'completed'], ['canceled', 'failed']]) {
-      fake.statusOfCall.set(callSid, twilioStatus);
-      assert.equal(await client.getCallStatus(callSid), ours, twilioStatus);
-    }
-    await rejectsWith(client.getCallStatus('CA' + '9'.repeat(32)), 'ProviderRejected', true, /404.*20404/);
-  });
-
-  test('401 from Twilio is a non-retryable ProviderAuth failure', async () => {
-    await withEnv({ TWILIO_AUTH_TOKEN: 'wrong-token' }, () =>
-      rejectsWith(new clientModule.TwilioClient().placeCall(request()), 'ProviderAuth', true, /401 \(error 20003\): Authenticate/),
-    );
-  });
-
-  test("400 (21211 invalid 'To') is a non-retryable ProviderRejected failure", async () => {
-    await rejectsWith(new clientModule.TwilioClient().placeCall(request({ to: '12345' })), 'ProviderRejected', true, /21211/);
-  });
-
-  test('429 and 5xx are retryable; so is an unreachable API', async () => {
-    const client = new clientModule.TwilioClient();
-    fake.failNext.push({ status: 429, code: 20429, message: 'Too Many Requests' });
-    await rejectsWith(client.placeCall(request()), 'ProviderRateLimited', false);
-    fake.failNext.push({ status: 500, code: 20500, message: 'Internal Server Error' });
-    await rejectsWith(client.placeCall(request()), 'ProviderUnavailable', false);
-    fake.failNext.push({ status: 503, code: 20503, message: 'Service Unavailable' });
-    await rejectsWith(client.placeCall(request()), 'ProviderUnavailable', false);
-
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
-    await new Promise((resolve) => closed.close(resolve));
-    await withEnv({ TWILIO_API_URL: deadUrl }, () => rejectsWith(new clientModule.TwilioClient().placeCall(request()), 'ProviderUnavailable', false));
-  });
-
-  test('IVR mode dials the same way, with mode=ivr on the voice URL', async () => {
-    const { callSid } = await new clientModule.TwilioClient().placeCall(request({ callId: 'call-ivr', mode: 'ivr' }));
-    const { form } = fake.call(callSid);
-    assert.equal(form.get('Url'), 'https://calls.example.test/webhooks/twilio/voice?callId=call-ivr&mode=ivr');
-    assert.equal(form.get('StatusCallback'), 'https://calls.example.test/webhooks/twilio/status?callId=call-ivr');
-  });
-
-  test('missing settings are non-retryable ProviderConfig failures', async () => {
-    const before = fake.creates.length;
-    await withEnv({ TWILIO_FROM_NUMBER: '' }, () => rejectsWith(new clientModule.TwilioClient().placeCall(request()), 'ProviderConfig', true));
-    assert.equal(fake.creates.length, before, 'nothing was dialled');
   });
 });

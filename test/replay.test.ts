@@ -1,4 +1,5 @@
-// Replays the recorded histories in test/histories/ against the current workflow code, so a change
+// Replays the recorded histories in test/histories/ (encrypted with the development payload key,
+// as the harness runs) against the current workflow code, so a change
 // that would break calls already running (different commands in a different order) fails here
 // rather than in production. No server needed. Re-record with `npm run record-histories` after an
 // intended change to the call scripts, guarded by `patched()` where live calls may still run.
@@ -7,6 +8,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { bundleWorkflowCode, DefaultLogger, type ReplayResult, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { dataConverter, FAILURE_CONVERTER_PATH } from '../lib/data-converter';
 import * as workflows from '../workflows';
 import { type RecordedHistory, readHistories } from './support/histories';
 
@@ -23,8 +25,8 @@ Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { loggin
 
 before(async () => {
   const [current, mismatched] = await Promise.all([
-    bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '..', 'workflows'), logger: quietLogger }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./support/mismatched-workflows'), logger: quietLogger }),
+    bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '..', 'workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./support/mismatched-workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger }),
   ]);
   Object.assign(bundles, { current, mismatched });
 }, { timeout: 120_000 });
@@ -32,7 +34,7 @@ before(async () => {
 /** Replays `recorded` with one replay worker; results paired with their files. */
 async function replay(bundle: WorkflowBundle, recorded: RecordedHistory[]): Promise<{ file: string; result: ReplayResult }[]> {
   const out: { file: string; result: ReplayResult }[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'replay-test' }, recorded)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'replay-test', dataConverter: dataConverter() }, recorded)) {
     out.push({ file: recorded[out.length].file, result }); // results come back in input order
   }
   return out;

@@ -10,13 +10,24 @@ const optionalUrl = z
   .optional()
   .or(z.literal('').transform(() => undefined));
 
+/** Where the process runs. Only development and test may run on the built-in secrets. */
+const NERVE_ENVS = ['development', 'test', 'production'] as const;
+/** The settings in this module that are secrets with a working development default. */
+const BASE_DEV_SECRETS = ['NERVE_API_TOKEN'];
+
 const BaseEnv = z.object({
+  // Unset means production: a deployment that forgets it gets the guard, not the defaults.
+  NERVE_ENV: z.enum(NERVE_ENVS).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // Gateway
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   PUBLIC_BASE_URL: optionalUrl, // how providers reach the gateway; defaults to http://localhost:PORT
   NERVE_API_TOKEN: z.string().min(1).default('dev-token'),
+  // How long a webhook or media session waits for the call's workflow to take an update.
+  UPDATE_DEADLINE_MS: z.coerce.number().int().min(100).default(8_000),
+  // How long one prompt watch (a long poll) is held before the media session re-arms it.
+  PROMPT_WATCH_DEADLINE_MS: z.coerce.number().int().min(1_000).default(60_000),
 
   // Temporal
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
@@ -48,6 +59,8 @@ const BaseEnv = z.object({
   ASR_URL: optionalUrl, // Whisper-class server with OpenAI-compatible /v1/audio/transcriptions
   ASR_MODEL: z.string().default('whisper-1'),
   ASR_TIMEOUT_SECONDS: seconds(10),
+  DEEPGRAM_API_KEY: z.string().optional(), // when set, Deepgram's /v1/listen transcribes instead of ASR_URL
+  DEEPGRAM_URL: z.string().url().default('https://api.deepgram.com'),
   LLM_URL: optionalUrl, // OpenAI-compatible /v1/chat/completions
   LLM_MODEL: z.string().default('gpt-4o-mini'),
   LLM_API_KEY: z.string().optional(),
@@ -89,15 +102,33 @@ let cached: Config | undefined;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (cached && env === process.env) return cached;
-  const parsed = envSchema().safeParse(env);
+  const schema = envSchema();
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const data = parsed.data as Omit<Config, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL?: string };
+  refuseDevSecrets(schema, data);
   const config: Config = { ...data, PUBLIC_BASE_URL: (data.PUBLIC_BASE_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, '') };
   if (env === process.env) cached = config;
   return config;
+}
+
+/**
+ * The built-in secrets are public (they are in this repository): outside development and test,
+ * a secret still at its default, whether unset or set to the same value, stops the process.
+ */
+function refuseDevSecrets(schema: z.AnyZodObject, data: Record<string, unknown>): void {
+  if (data.NERVE_ENV === 'development' || data.NERVE_ENV === 'test') return;
+  const names = [...BASE_DEV_SECRETS, ...Object.values(PROVIDERS).flatMap((p) => p.devSecrets)];
+  const defaulted = names.filter((name) => data[name] === (schema.shape[name] as z.ZodTypeAny).safeParse(undefined).data);
+  if (defaulted.length) {
+    throw new Error(
+      `Invalid configuration: ${defaulted.join(', ')} still ${defaulted.length > 1 ? 'have their' : 'has its'} development default; ` +
+        `set ${defaulted.length > 1 ? 'them' : 'it'} in the environment (NERVE_ENV=${String(data.NERVE_ENV)}; only development and test may use the defaults)`,
+    );
+  }
 }
 
 /** Forget the parsed configuration (the dev launcher and tests change env before starting parts). */

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { encodeWav, pcm16ToBytesLE } from '../lib/audio';
 import { loadConfig } from '../lib/config';
+import { isFinalHttpFailure } from '../lib/http-status';
 
 export type AsrLanguage = 'hi' | 'en' | 'hinglish';
 
@@ -167,7 +168,7 @@ async function post(url: URL, init: RequestInit, timeoutSeconds: number): Promis
   }
   if (!response.ok) {
     const detail = (await response.text().catch(() => '')).slice(0, 200);
-    const retryable = response.status >= 500 || response.status === 429;
+    const retryable = !isFinalHttpFailure(response.status);
     throw new AsrError(`ASR server answered ${response.status}${detail ? `: ${detail}` : ''}`, retryable, response.status);
   }
   try {

@@ -59,8 +59,8 @@ const BaseEnv = z.object({
   ASR_URL: optionalUrl, // Whisper-class server with OpenAI-compatible /v1/audio/transcriptions
   ASR_MODEL: z.string().default('whisper-1'),
   ASR_TIMEOUT_SECONDS: seconds(10),
-  DEEPGRAM_API_KEY: z.string().optional(), // when set, Deepgram's /v1/listen transcribes instead of ASR_URL
-  DEEPGRAM_URL: z.string().url().default('https://api.deepgram.com'),
+  DEEPGRAM_API_KEY: z.string().optional().transform((key) => key || undefined), // when set, Deepgram's /v1/listen transcribes instead of ASR_URL
+  DEEPGRAM_URL: z.preprocess((url) => url || undefined, z.string().url().default('https://api.deepgram.com')),
   LLM_URL: optionalUrl, // OpenAI-compatible /v1/chat/completions
   LLM_MODEL: z.string().default('gpt-4o-mini'),
   LLM_API_KEY: z.string().optional(),

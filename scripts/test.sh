@@ -9,5 +9,6 @@ export NERVE_ENV=test
 [ -d generated/prisma ] || npm run --silent prisma:generate >/dev/null
 npx tsx scripts/temporal-binary.ts >/dev/null
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=(test/*.test.ts)
+# Default: the end-to-end tests in test/ and the unit tests that sit beside their modules.
+[ ${#files[@]} -gt 0 ] || mapfile -t files < <(ls test/*.test.ts; find lib gateway providers speech activities workers -name '*.test.ts' | sort)
 exec bash scripts/with-services.sh node --import tsx --test --test-concurrency=1 --test-timeout=300000 "${files[@]}"

@@ -132,6 +132,8 @@ export interface NextPrompt extends PreparedPrompt {
   hangup: boolean;
   /** Increases with every prompt the call plays, so a prompt that arrives twice is played once. */
   seq: number;
+  /** The call's language, for the ASR hint and the filler's voice (else guessed from the text). */
+  language?: Language;
 }
 
 export interface StatusTransition {

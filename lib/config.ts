@@ -2,6 +2,7 @@
 // The README's configuration table lists the same names; keep the two in step.
 import { z } from 'zod';
 import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from '../providers/registry';
+import { registerSecrets } from './redact';
 
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 const optionalUrl = z
@@ -14,6 +15,8 @@ const optionalUrl = z
 const NERVE_ENVS = ['development', 'test', 'production'] as const;
 /** The settings in this module that are secrets with a working development default. */
 const BASE_DEV_SECRETS = ['NERVE_API_TOKEN'];
+/** Every setting in this module whose value must never reach a log, even inside a string. */
+const BASE_SECRETS = [...BASE_DEV_SECRETS, 'JUPITER_TOKEN', 'LLM_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'DATABASE_URL', 'REDIS_URL'];
 
 const BaseEnv = z.object({
   // Unset means production: a deployment that forgets it gets the guard, not the defaults.
@@ -110,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const data = parsed.data as Omit<Config, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL?: string };
   refuseDevSecrets(schema, data);
+  const secretNames = [...BASE_SECRETS, ...Object.values(PROVIDERS).flatMap((p) => p.secrets)];
+  registerSecrets(secretNames.map((name) => (data as Record<string, unknown>)[name] as string | undefined));
   const config: Config = { ...data, PUBLIC_BASE_URL: (data.PUBLIC_BASE_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, '') };
   if (env === process.env) cached = config;
   return config;

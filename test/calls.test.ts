@@ -184,7 +184,12 @@ describe('vendor order confirmation', () => {
     await h.exotel.sendStatus(redial.callSid, { EventType: 'answered' });
     const answered = (await h.api('GET', `/api/nerve/calls/${callId}`)).body.transitions.filter((t: any) => t.callSid === redial.callSid);
     assert.equal(answered.length, 1);
-    await h.exotel.press(redial.callSid, '1');
+    // The byte-identical request twice at once (Exotel gave up waiting and retried), then again later.
+    const accept = h.exotel.passthruUrl(redial.callSid, '1');
+    const copies = [...(await Promise.all([h.exotel.sendPassthru(redial.callSid, accept), h.exotel.sendPassthru(redial.callSid, accept)]))];
+    copies.push(await h.exotel.sendPassthru(redial.callSid, accept));
+    for (const copy of copies) assert.deepEqual([copy.status, copy.body?.prompt], [200, 'prep_time'], 'every copy gets the first answer');
+    assert.deepEqual((await h.api('GET', `/api/nerve/calls/${callId}`)).body.digits, ['1'], 'the retried keys are recorded once');
     await h.exotel.press(redial.callSid, '1');
     await h.exotel.hangUp(redial.callSid);
     await h.exotel.hangUp(redial.callSid);

@@ -1,6 +1,8 @@
 // End-to-end call tests: real Temporal, PostgreSQL and Redis; fake Exotel and Jupiter.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import Redis from 'ioredis';
+import { ACTIVE_CALLS_KEY } from '../lib/keys';
 import { useHarness, vendorOrder } from './harness';
 
 const { h, db } = useHarness();
@@ -154,8 +156,16 @@ describe('vendor order confirmation', () => {
     assert.equal(state.status, 200);
     assert.equal(state.body.status, 'DIALING');
     assert.equal(state.body.currentCallSid, connect.callSid);
+    // The live list is a set of call ids (no keyspace scan); an id whose presence row expired is dropped.
+    const redis = new Redis(process.env.REDIS_URL!);
+    await redis.sadd(ACTIVE_CALLS_KEY, 'vendor-order-confirmation-EXPIRED');
     const active = await h.api('GET', '/api/nerve/active-calls');
     assert.ok(active.body.calls.some((c: any) => c.call_id === first.body.call_id), 'the live call is listed');
+    assert.ok(!active.body.calls.some((c: any) => c.call_id === 'vendor-order-confirmation-EXPIRED'));
+    assert.equal(active.body.count, active.body.calls.length);
+    const members = await redis.smembers(ACTIVE_CALLS_KEY);
+    assert.ok(members.includes(first.body.call_id), 'the call is in the active set');
+    assert.ok(!members.includes('vendor-order-confirmation-EXPIRED'), 'the expired member was removed');
 
     await h.exotel.answer(connect.callSid);
     await h.exotel.press(connect.callSid, '0');
@@ -166,6 +176,8 @@ describe('vendor order confirmation', () => {
     assert.equal(h.exotel.connectFor(order.vendor_phone).length, 1);
     const afterwards = await h.api('GET', '/api/nerve/active-calls');
     assert.ok(!afterwards.body.calls.some((c: any) => c.call_id === first.body.call_id), 'finished calls leave the live list');
+    assert.ok(!(await redis.smembers(ACTIVE_CALLS_KEY)).includes(first.body.call_id), 'and the active set');
+    redis.disconnect();
   });
 
   test('duplicate and out-of-order callbacks make one transition each', async () => {

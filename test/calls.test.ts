@@ -283,9 +283,16 @@ describe('crash recovery', () => {
     const { order, callId, callSid } = await startVendorCall('C1101');
     await h.exotel.answer(callSid);
     await h.killWorker('calls');
-    const whileDown = h.exotel.press(callSid, '1'); // waits in Temporal until a worker is back
+    // The keys wait in Temporal for a worker, up to the update deadline; then 503 Retry-After,
+    // and Exotel's retry (the identical request) gets the answer once a worker is back.
+    const keys = h.exotel.passthruUrl(callSid, '1');
+    const whileDown = h.exotel.sendPassthru(callSid, keys);
     await h.startWorker('calls');
-    const accepted = await whileDown;
+    let accepted = await whileDown;
+    for (let i = 0; accepted.status === 503 && i < 20; i++) {
+      assert.ok(accepted.retryAfter, 'a 503 says when to retry');
+      accepted = await h.exotel.sendPassthru(callSid, keys);
+    }
     assert.equal(accepted.body?.prompt, 'prep_time', JSON.stringify(accepted));
     await h.exotel.press(callSid, '3');
     await h.exotel.hangUp(callSid);

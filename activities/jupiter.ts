@@ -1,5 +1,6 @@
 // Reports to Jupiter through the report_outbox: a row per report, keyed by its idempotency
 // key, so a retried activity or a restarted worker never delivers a report twice.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../lib/config';
 import { db } from '../lib/db';
@@ -29,6 +30,10 @@ export async function deliverToJupiter(delivery: JupiterDelivery): Promise<Deliv
   if (row.failedAt) throw ApplicationFailure.nonRetryable(row.lastError ?? 'Jupiter rejected the report', 'JupiterRejected');
 
   const { JUPITER_URL, JUPITER_TOKEN, JUPITER_TIMEOUT_SECONDS } = loadConfig();
+  // Heartbeats tell Temporal this worker is alive while Jupiter takes its time; if the worker
+  // dies, the attempt times out after the heartbeat timeout (seconds) and is retried elsewhere.
+  const heartbeat = setInterval(() => heartbeatIfActivity(), 1000);
+  heartbeatIfActivity();
   let status = 0;
   let error: string | undefined;
   try {
@@ -46,6 +51,8 @@ export async function deliverToJupiter(delivery: JupiterDelivery): Promise<Deliv
     if (!response.ok) error = `Jupiter answered ${status}: ${(await response.text()).slice(0, 300)}`;
   } catch (err) {
     error = `Jupiter unreachable: ${(err as Error).message}`;
+  } finally {
+    clearInterval(heartbeat);
   }
 
   const delivered = status >= 200 && status < 300;
@@ -64,4 +71,13 @@ export async function deliverToJupiter(delivery: JupiterDelivery): Promise<Deliv
   logger.warn({ callId: delivery.callId, kind: delivery.kind, status }, 'Jupiter delivery failed');
   if (rejected) throw ApplicationFailure.nonRetryable(error!, 'JupiterRejected');
   throw ApplicationFailure.retryable(error!, 'JupiterUnavailable');
+}
+
+/** Outside an activity (a direct call in a script or test) there is nobody to heartbeat to. */
+function heartbeatIfActivity(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // not running as an activity
+  }
 }

@@ -7,7 +7,7 @@ import type { CallOutcome, CallStatus, CallType, Language, RejectionReason, Tele
 export interface CallRecord {
   callId: string;
   callType: CallType;
-  orderId: string;
+  businessKey: string;
   partyId: string;
   calleePhone: string;
   language: Language;
@@ -48,7 +48,7 @@ const PRESENCE_TTL_SECONDS = 2 * 3600;
 export async function recordCall(record: CallRecord, events: CallEventEntry[], transcript: TranscriptEntry[] = []): Promise<void> {
   const row = {
     callType: record.callType,
-    businessKey: record.orderId,
+    businessKey: record.businessKey,
     partyId: record.partyId,
     calleePhone: record.calleePhone,
     language: record.language,
@@ -85,7 +85,7 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
     await presence.del(presenceKey(record.callId));
     await presence.srem(ACTIVE_CALLS_KEY, record.callId);
   } else {
-    const live = { call_id: record.callId, call_type: record.callType, order_id: record.orderId, status: record.status, attempts: record.attempts, provider_call_id: record.providerCallId };
+    const live = { call_id: record.callId, call_type: record.callType, business_key: record.businessKey, status: record.status, attempts: record.attempts, provider_call_id: record.providerCallId };
     await presence.set(presenceKey(record.callId), JSON.stringify(live), PRESENCE_TTL_SECONDS);
     await presence.sadd(ACTIVE_CALLS_KEY, record.callId);
   }

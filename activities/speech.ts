@@ -1,4 +1,5 @@
 // Activities of the speech task queue (the GPU host in production): thin calls into speech/.
+import { Context } from '@temporalio/activity';
 import { synthesizeToCache } from '../speech/tts';
 import { chatTurn, type LlmReply, type LlmTurnInput } from '../speech/llm';
 import type { Language, PreparedPrompt } from '../workflows/types';
@@ -22,5 +23,7 @@ export async function synthesizePrompts(request: SynthesizeRequest): Promise<Rec
 
 /** One conversational turn: what to say next and the fields the caller gave. */
 export async function llmTurn(input: LlmTurnInput): Promise<LlmReply> {
-  return chatTurn(input);
+  // A caller is waiting: the turn stops at the activity's own timeout instead of running on unseen.
+  const context = Context.current();
+  return chatTurn(input, AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(context.info.startToCloseTimeoutMs)]));
 }

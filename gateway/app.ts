@@ -14,6 +14,8 @@ import { redactSecrets } from '../lib/redact';
 import { TemporalCallControl } from './call-control';
 import { callsApi } from './routes/calls-api';
 import { temporalRetryLater } from './temporal-errors';
+import { codecRoutes } from './routes/codec';
+import { payloadCodec } from '../lib/data-converter';
 
 export function createGateway(client: Client, cache: Cache, config: Config, control = new TemporalCallControl(client, cache)): express.Express {
   const app = express();
@@ -21,6 +23,7 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
   app.set('trust proxy', true);
 
   app.use('/api/nerve', callsApi(client, cache, config));
+  app.use('/codec', codecRoutes(payloadCodec(), config)); // the Temporal Web UI's remote codec (ops only)
 
   for (const provider of Object.values(PROVIDERS)) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
 

@@ -7,6 +7,9 @@ const e164 = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 number such
 const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _ . : -');
 const name = z.string().trim().min(1).max(100);
 const language = z.enum(['hi', 'en']).default('hi');
+const provider = z.enum(PROVIDER_NAMES).optional();
+/** How a keypad call reaches the callee: the provider's IVR (default) or our media stream. */
+const keypadMode = z.enum(['ivr', 'voicebot']).default('ivr');
 
 export const VendorOrderConfirmationSchema = z.object({
   order_id: id,
@@ -23,6 +26,8 @@ export const VendorOrderConfirmationSchema = z.object({
   payment_method: z.string().trim().max(40).optional(),
   language,
   rider: z.object({ rider_id: id, rider_phone: e164, rider_name: name }).optional(),
+  provider,
+  mode: keypadMode,
 });
 
 export const RiderAssignmentSchema = z.object({
@@ -34,6 +39,8 @@ export const RiderAssignmentSchema = z.object({
   restaurant_address: z.string().trim().min(1).max(200),
   pickup_time_minutes: z.number().int().min(0).max(24 * 60),
   language,
+  provider,
+  mode: keypadMode,
 });
 
 export const QuestionnaireSchema = z.object({
@@ -41,7 +48,7 @@ export const QuestionnaireSchema = z.object({
   phone: e164,
   name,
   language,
-  provider: z.enum(PROVIDER_NAMES).optional(),
+  provider,
   /** A shorter limit than VOICE_MAX_CALL_SECONDS for this call. */
   max_call_seconds: z.number().int().min(5).optional(),
 });
@@ -53,7 +60,7 @@ export const LeadQualificationSchema = z.object({
   language,
   fields: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'snake_case field names')).min(1).max(10).default(['property_type', 'location', 'budget']),
   topic: z.string().trim().min(1).max(100).default('property options'),
-  provider: z.enum(PROVIDER_NAMES).optional(),
+  provider,
   max_call_seconds: z.number().int().min(5).optional(),
 });
 

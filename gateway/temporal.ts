@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
+import { dataConverter } from '../lib/data-converter';
 
 /**
  * A lazy connection: the gateway starts (and answers 503 Retry-After) while Temporal is down,
@@ -8,5 +9,5 @@ import { loadConfig } from '../lib/config';
 export async function connectClient(): Promise<Client> {
   const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } = loadConfig();
   const connection = Connection.lazy({ address: TEMPORAL_ADDRESS });
-  return new Client({ connection, namespace: TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: TEMPORAL_NAMESPACE, dataConverter: dataConverter() });
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from '../providers/registry';
 import { registerSecrets } from './redact';
+import { DEV_PAYLOAD_KEYS, parsePayloadKeys } from './payload-codec';
 
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 const optionalUrl = z
@@ -14,9 +15,10 @@ const optionalUrl = z
 /** Where the process runs. Only development and test may run on the built-in secrets. */
 const NERVE_ENVS = ['development', 'test', 'production'] as const;
 /** The settings in this module that are secrets with a working development default. */
-const BASE_DEV_SECRETS = ['NERVE_API_TOKEN'];
+const BASE_DEV_SECRETS = ['NERVE_API_TOKEN', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN'];
 /** Every setting in this module whose value must never reach a log, even inside a string. */
 const BASE_SECRETS = [...BASE_DEV_SECRETS, 'JUPITER_TOKEN', 'LLM_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'DATABASE_URL', 'REDIS_URL'];
+export const DEV_CODEC_TOKEN = 'dev-codec-token-not-secret';
 
 const BaseEnv = z.object({
   // Unset means production: a deployment that forgets it gets the guard, not the defaults.
@@ -37,6 +39,27 @@ const BaseEnv = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   CALLS_TASK_QUEUE: z.string().default('calls'),
   SPEECH_TASK_QUEUE: z.string().default('speech'),
+
+  // Payload encryption (every Temporal client and worker; see lib/payload-codec.ts)
+  // `id:base64key` entries, comma-separated, each key 32 random bytes (`openssl rand -base64 32`).
+  // Keep retired keys listed after a rotation: histories sealed with them still need them to decode.
+  // The default is a published development key: set real keys everywhere but a laptop.
+  PAYLOAD_KEYS: z
+    .string()
+    .default(DEV_PAYLOAD_KEYS)
+    .superRefine((spec, ctx) => {
+      try {
+        parsePayloadKeys(spec);
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message }); // names the entry, never the key
+      }
+    }),
+  PAYLOAD_KEY_ID: z.string().optional(), // the key that seals new payloads; default the first in PAYLOAD_KEYS
+  // Codec endpoint (/codec/decode, /codec/encode) for the Temporal Web UI: it decrypts personal
+  // data, so it has its own bearer token, given only to ops (not Jupiter's NERVE_API_TOKEN).
+  CODEC_AUTH_TOKEN: z.string().min(16).default(DEV_CODEC_TOKEN),
+  // Browser origins (the Temporal Web UI) allowed to call the codec endpoint, comma-separated.
+  CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
 
   // Storage
   DATABASE_URL: z.string().optional(),
@@ -89,14 +112,18 @@ const BaseEnv = z.object({
   REPORT_RETRY_MAX_SECONDS: seconds(300),
 });
 
+
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 type ProvidersEnv = UnionToIntersection<{ [P in ProviderName]: z.infer<(typeof PROVIDERS)[P]['env']> }[ProviderName]>;
 
-export type Config = z.infer<typeof BaseEnv> & ProvidersEnv & { VOICE_PROVIDER: ProviderName; PUBLIC_BASE_URL: string };
+export type Config = z.infer<typeof BaseEnv> & ProvidersEnv & { VOICE_PROVIDER: ProviderName; IVR_PROVIDER: ProviderName; PUBLIC_BASE_URL: string };
 
 /** The base settings plus each registered provider's own; built on first use (providers import this module). */
 function envSchema() {
-  let schema: z.AnyZodObject = BaseEnv.extend({ VOICE_PROVIDER: z.enum(PROVIDER_NAMES).default('exotel') });
+  let schema: z.AnyZodObject = BaseEnv.extend({
+    VOICE_PROVIDER: z.enum(PROVIDER_NAMES).default('exotel'), // voicebot calls (questionnaire, lead) without a provider
+    IVR_PROVIDER: z.enum(PROVIDER_NAMES).default('exotel'), // keypad calls (vendor, rider) without a provider
+  });
   for (const provider of Object.values(PROVIDERS)) schema = schema.merge(provider.env);
   return schema;
 }
@@ -127,7 +154,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function refuseDevSecrets(schema: z.AnyZodObject, data: Record<string, unknown>): void {
   if (data.NERVE_ENV === 'development' || data.NERVE_ENV === 'test') return;
   const names = [...BASE_DEV_SECRETS, ...Object.values(PROVIDERS).flatMap((p) => p.devSecrets)];
-  const defaulted = names.filter((name) => data[name] === (schema.shape[name] as z.ZodTypeAny).safeParse(undefined).data);
+  // Compared as JSON: some settings parse into objects (PAYLOAD_KEYS).
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const defaulted = names.filter((name) => same(data[name], (schema.shape[name] as z.ZodTypeAny).safeParse(undefined).data));
   if (defaulted.length) {
     throw new Error(
       `Invalid configuration: ${defaulted.join(', ')} still ${defaulted.length > 1 ? 'have their' : 'has its'} development default; ` +

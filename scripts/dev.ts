@@ -3,7 +3,7 @@
 // (in-process when REDIS_URL is unset), both workers, the gateway, a simulated Exotel and a
 // stand-in Jupiter, then places a demo call you can watch in the Temporal UI.
 import path from 'node:path';
-import { loadConfig, resetConfig } from '../lib/config';
+import { DEV_CODEC_TOKEN, loadConfig, resetConfig } from '../lib/config';
 import { startTemporalDevServer } from './temporal';
 import { migrate } from './migrate';
 
@@ -27,8 +27,12 @@ async function main() {
   env('TEMPORAL_ADDRESS', `127.0.0.1:${temporalPort}`);
   env('DATABASE_POOL_SIZE', '4');
 
+  // The Web UI decrypts payloads through the gateway's codec endpoint, which answers CORS for the UI's origin.
+  const gatewayUrl = env('PUBLIC_BASE_URL', `http://localhost:${port}`);
+  env('CODEC_CORS_ORIGINS', `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`);
+
   console.error('starting the Temporal dev server...');
-  const temporal = await startTemporalDevServer({ port: temporalPort, uiPort, dbFile: path.join(STATE, 'temporal.db') });
+  const temporal = await startTemporalDevServer({ port: temporalPort, uiPort, dbFile: path.join(STATE, 'temporal.db'), codecEndpoint: `${gatewayUrl}/codec` });
 
   if (!process.env.DATABASE_URL) {
     console.error('DATABASE_URL unset: starting embedded PostgreSQL (PGlite)...');
@@ -39,7 +43,6 @@ async function main() {
   // A simulated Exotel and Jupiter unless real ones are configured.
   const { FakeExotel } = await import('../test/fakes/exotel');
   const { FakeJupiter } = await import('../test/fakes/jupiter');
-  const gatewayUrl = env('PUBLIC_BASE_URL', `http://localhost:${port}`);
   const webhookSecret = env('EXOTEL_WEBHOOK_SECRET', 'dev-exotel-webhook-secret');
   let simulated = false;
   if (!process.env.EXOTEL_SID) {
@@ -78,7 +81,8 @@ async function main() {
 
   console.log(`
   gateway      ${gatewayUrl}        (API token: ${config.NERVE_API_TOKEN === 'dev-token' ? 'dev-token' : 'from NERVE_API_TOKEN'})
-  Temporal UI  ${temporal.uiUrl}
+  Temporal UI  http://localhost:${uiPort}  (payloads are encrypted; to read them, open ${gatewayUrl}/codec/login once,
+               password: ${config.CODEC_AUTH_TOKEN === DEV_CODEC_TOKEN ? DEV_CODEC_TOKEN : 'CODEC_AUTH_TOKEN'}, then tick "include cross-origin credentials" in the UI's codec settings)
   Temporal     ${temporal.address}
   database     ${config.DATABASE_URL?.replace(/:[^:@/]+@/, ':***@')}
   cache        ${config.REDIS_URL ? 'Redis' : 'in-process'}

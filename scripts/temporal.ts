@@ -51,6 +51,7 @@ export interface DevServerOptions {
   port: number;
   uiPort?: number; // omitted: headless
   dbFile?: string; // omitted: in memory
+  codecEndpoint?: string; // the gateway's /codec, so the Web UI shows decrypted payloads (with a UI only)
   log?: (m: string) => void;
 }
 
@@ -58,13 +59,14 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const log = options.log ?? console.error;
   const address = `127.0.0.1:${options.port}`;
   const searchAttributes = SEARCH_ATTRIBUTE_KEYS.map((k) => `${k.name}=Keyword`);
+  const codecArgs = options.uiPort && options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : [];
   const binary = findTemporalBinary(log);
-  if (!binary) return startWithSdkDownload(options, log);
+  if (!binary) return startWithSdkDownload(options, log, codecArgs);
 
   if (options.dbFile) fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
   const args = [
     'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'error',
-    ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
+    ...(options.uiPort ? ['--ui-port', String(options.uiPort), ...codecArgs] : ['--headless']),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...searchAttributes.flatMap((sa) => ['--search-attribute', sa]),
   ];
@@ -79,7 +81,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   };
 }
 
-async function startWithSdkDownload(options: DevServerOptions, log: (m: string) => void): Promise<DevServer> {
+async function startWithSdkDownload(options: DevServerOptions, log: (m: string) => void, extraArgs: string[]): Promise<DevServer> {
   log('no Temporal CLI found and no Go toolchain: trying the SDK download');
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env = await TestWorkflowEnvironment.createLocal({
@@ -90,6 +92,7 @@ async function startWithSdkDownload(options: DevServerOptions, log: (m: string) 
       uiPort: options.uiPort,
       dbFilename: options.dbFile,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      extraArgs,
     },
   });
   return {

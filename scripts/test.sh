@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: unit and integration tests against a real Temporal server, PostgreSQL and Redis.
+# `npm test`: every *.test.ts in the repository. Unit tests sit beside their modules and run
+# first; the end-to-end tests in test/ follow, against a real Temporal server, PostgreSQL and
+# Redis. File arguments run just those files (still unit tests first).
 # The tests always use the project's own local PostgreSQL and Redis (they truncate and flush them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,8 +9,22 @@ unset DATABASE_URL REDIS_URL
 # Tests run on the built-in development secrets (lib/config.ts refuses them in production).
 export NERVE_ENV=test
 [ -d generated/prisma ] || npm run --silent prisma:generate >/dev/null
-npx tsx scripts/temporal-binary.ts >/dev/null
 files=("$@")
-# Default: the end-to-end tests in test/ and the unit tests that sit beside their modules.
-[ ${#files[@]} -gt 0 ] || mapfile -t files < <(ls test/*.test.ts; find lib gateway providers speech activities workers -name '*.test.ts' | sort)
-exec bash scripts/with-services.sh node --import tsx --test --test-concurrency=1 --test-timeout=300000 "${files[@]}"
+if [ ${#files[@]} -eq 0 ]; then
+  mapfile -t files < <(find . \( -name node_modules -o -name .git -o -name .cache -o -name generated -o -path ./test \) -prune \
+    -o -name '*.test.ts' -type f -print | sed 's|^\./||' | sort)
+  files+=(test/*.test.ts)
+fi
+unit=() e2e=()
+for file in "${files[@]}"; do
+  case "${file#./}" in test/*) e2e+=("$file") ;; *) unit+=("$file") ;; esac
+done
+# node --test orders the files it is given by path, so each group is its own run.
+run() { bash scripts/with-services.sh node --import tsx --test --test-concurrency=1 --test-timeout=300000 "$@"; }
+status=0
+[ ${#unit[@]} -eq 0 ] || run "${unit[@]}" || status=$?
+if [ ${#e2e[@]} -gt 0 ]; then
+  npx tsx scripts/temporal-binary.ts >/dev/null # find (or build) the Temporal CLI once, up front
+  run "${e2e[@]}" || status=$?
+fi
+exit $status

@@ -40,7 +40,8 @@ const REPAIR_INSTRUCTION =
   'Your previous reply was not valid. Answer again with only one JSON object with exactly the keys ' +
   '"say" (string), "collected" (object of strings), "should_end" (boolean) and "escalate" (boolean).';
 
-export async function chatTurn(input: LlmTurnInput): Promise<LlmReply> {
+/** `signal` bounds the whole turn (both completions of a repair round), e.g. by the caller's turn budget. */
+export async function chatTurn(input: LlmTurnInput, signal?: AbortSignal): Promise<LlmReply> {
   const config = loadConfig();
   if (!config.LLM_URL) throw ApplicationFailure.nonRetryable('LLM_URL is not configured', 'LlmNotConfigured');
 
@@ -49,7 +50,7 @@ export async function chatTurn(input: LlmTurnInput): Promise<LlmReply> {
 
   let problem = '';
   for (let attempt = 0; attempt < 2; attempt++) {
-    const content = await complete(config.LLM_URL, config.LLM_MODEL, config.LLM_API_KEY, config.LLM_TIMEOUT_SECONDS, messages);
+    const content = await complete(config.LLM_URL, config.LLM_MODEL, config.LLM_API_KEY, config.LLM_TIMEOUT_SECONDS, messages, signal);
     const result = parseReply(content, input.fields);
     if (result.ok) return result.reply;
     problem = result.problem;
@@ -100,14 +101,16 @@ const CompletionSchema = z.object({
 });
 
 /** Returns the assistant message's content ('' when absent, which then fails validation). */
-async function complete(baseUrl: string, model: string, apiKey: string | undefined, timeoutSeconds: number, messages: Message[]): Promise<string> {
+async function complete(baseUrl: string, model: string, apiKey: string | undefined, timeoutSeconds: number, messages: Message[], turnSignal?: AbortSignal): Promise<string> {
+  const timeout = timeoutSeconds > 0 ? AbortSignal.timeout(timeoutSeconds * 1000) : undefined;
+  const signals = [timeout, turnSignal].filter((s): s is AbortSignal => s !== undefined);
   let response: Response;
   try {
     response = await fetch(new URL('/v1/chat/completions', baseUrl), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) },
       body: JSON.stringify({ model, messages, temperature: 0.2, response_format: { type: 'json_object' } }),
-      signal: timeoutSeconds > 0 ? AbortSignal.timeout(timeoutSeconds * 1000) : undefined,
+      signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
     });
   } catch (err) {
     throw ApplicationFailure.retryable(`LLM host unreachable: ${(err as Error).message}`, 'LlmUnavailable');

@@ -58,7 +58,7 @@ describe('vendor order confirmation', () => {
     assert.deepEqual(
       { ...delivered[0].body, answered_at: undefined },
       {
-        call_id: callId, call_sid: callSid, call_type: 'vendor-order-confirmation', status: 'ACCEPTED', order_id: 'A1001',
+        call_id: callId, call_sid: callSid, call_type: 'vendor-order-confirmation', status: 'ACCEPTED', business_key: 'A1001', order_id: 'A1001',
         vendor_id: 'V-A1001', digits: ['1', '2'], prep_time_minutes: 30, rejection_reason: null, answered_at: undefined, attempts: 1,
       },
     );

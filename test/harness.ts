@@ -17,6 +17,7 @@ import { FakeExotel } from './fakes/exotel';
 import { FakeJupiter } from './fakes/jupiter';
 import { FakeSpeechHost } from './fakes/speech-host';
 import { FakeTwilio } from './fakes/twilio';
+import { recordHistories } from './support/histories';
 
 const ROOT = path.resolve(__dirname, '..');
 export const API_TOKEN = 'test-api-token';
@@ -64,7 +65,7 @@ export class Harness {
 
     const [temporal, bundle] = await Promise.all([
       startTemporalDevServer({ port: temporalPort }),
-      bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), logger: quietLogger }),
+      bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), failureConverterPath: require.resolve('../lib/failure-converter'), logger: quietLogger }),
       this.exotel.start(),
       this.jupiter.start(),
       this.twilio.start(),
@@ -118,7 +119,8 @@ export class Harness {
     const { cache } = await import('../lib/cache');
     const { startGatewayServer } = await import('../gateway/server');
 
-    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+    const { dataConverter } = await import('../lib/data-converter');
+    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverter() });
     const gateway = await startGatewayServer(this.client, cache(), loadConfig(), '127.0.0.1');
     this.gateway = gateway.server;
     this.media = gateway.media;
@@ -191,6 +193,7 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
+    await recordHistories(this.client); // only with RECORD_HISTORIES=<dir>
     await Promise.all([...this.workers.keys()].map((k) => this.killWorker(k as 'calls' | 'speech')));
     this.media?.closeAll();
     this.gateway?.closeAllConnections();

@@ -249,6 +249,37 @@ describe('lead qualification', () => {
     }
   });
 
+  test('a stalled model: the lead hears an apology within the turn budget, not minutes of silence', async () => {
+    const started = await h.api('POST', '/api/nerve/lead-qualification', { lead_id: 'L4', phone: '+919700000014', name: 'Kiran', language: 'en' });
+    const { caller } = await exotelCaller(started.body.call_id);
+    await caller.heardPrompt();
+    h.speechHost.chatDelayMs = 60_000; // the model host accepts the request and never answers in time
+    try {
+      await say(caller, 'Yes, go ahead.');
+      const spokeAt = Date.now();
+      const result = await h.result(started.body.call_id);
+      const waited = Date.now() - spokeAt;
+      assert.equal(result.outcome, 'ESCALATED');
+      assert.ok(waited < 15_000, `the call gave up on the model after ${waited} ms`);
+      const state = (await h.api('GET', `/api/nerve/calls/${started.body.call_id}`)).body;
+      assert.equal(state.prompt.id, 'trouble', 'the last thing played is the apology');
+      assert.equal(state.prompt.hangup, true);
+    } finally {
+      h.speechHost.chatDelayMs = 0;
+    }
+  });
+
+  test("the carrier's time limit is the call's own limit plus room for the goodbye", async () => {
+    const started = await h.api('POST', '/api/nerve/lead-qualification', { lead_id: 'L5', phone: '+919700000015', name: 'Dev', language: 'en', max_call_seconds: 120 });
+    const dial = await h.exotel.waitForCall(started.body.call_id);
+    assert.equal(dial.form.TimeLimit, '180', 'VOICE limit 120 s + 60 s margin, not CALL_TIME_LIMIT_SECONDS');
+    const questionnaire = await startQuestionnaire('QT9', 'twilio');
+    const twilioDial = await eventually(() => h.twilio.creates.find((c) => c.form.get('Url')?.includes(questionnaire.callId)), 20_000, 'Twilio dial');
+    assert.equal(twilioDial.form.get('TimeLimit'), '660', 'VOICE_MAX_CALL_SECONDS 600 + 60');
+    await h.client.workflow.getHandle(started.body.call_id).terminate('test done');
+    await h.client.workflow.getHandle(questionnaire.callId).terminate('test done');
+  });
+
   test('the maximum call length ends the call with a polite goodbye', async () => {
     const started = await h.api('POST', '/api/nerve/lead-qualification', { lead_id: 'L3', phone: '+919700000013', name: 'Ravi', language: 'en', max_call_seconds: 6 });
     const { caller } = await exotelCaller(started.body.call_id);

@@ -2,6 +2,7 @@
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../activities';
 import { loadConfig } from '../lib/config';
+import { dataConverter } from '../lib/data-converter';
 
 export async function createCallsWorker(connection: NativeConnection): Promise<Worker> {
   const config = loadConfig();
@@ -9,6 +10,7 @@ export async function createCallsWorker(connection: NativeConnection): Promise<W
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverter(), // payloads are encrypted in histories
     taskQueue: config.CALLS_TASK_QUEUE,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../workflows') }),
     activities,

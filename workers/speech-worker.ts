@@ -3,12 +3,14 @@
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../activities/speech';
 import { loadConfig } from '../lib/config';
+import { dataConverter } from '../lib/data-converter';
 
 export async function createSpeechWorker(connection: NativeConnection): Promise<Worker> {
   const config = loadConfig();
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverter(), // payloads are encrypted in histories
     taskQueue: config.SPEECH_TASK_QUEUE,
     activities,
     maxConcurrentActivityTaskExecutions: 8,

@@ -2,7 +2,8 @@
 // until it has the campaign's fields, the lead declines, or asks for a person.
 import { proxyActivities } from '@temporalio/workflow';
 import type * as llm from '../activities/speech';
-import { IvrCall, type CalleeInput } from './ivr-call';
+import { PhoneCall } from './engine/phone-call';
+import type { CalleeInput } from './engine/spec';
 import type { CallInput, CallResult, Language, LeadQualificationRequest } from './types';
 
 export interface LeadQualificationInput extends CallInput<LeadQualificationRequest> {
@@ -27,6 +28,9 @@ const LINES: Record<Language, { greeting: (name: string, topic: string) => strin
   },
 };
 
+/** How long a lead waits for the model's reply before hearing the apology. */
+const LIVE_TURN_BUDGET = '8s';
+
 const speech = (input: CalleeInput) => (input.kind === 'speech' && input.text.trim() ? input.text.trim() : undefined);
 
 function systemPrompt(lead: LeadQualificationRequest): string {
@@ -43,10 +47,10 @@ export async function leadQualification(input: LeadQualificationInput): Promise<
   const lead = input.request;
   const lines = LINES[lead.language];
   const greeting = lines.greeting(lead.name, lead.topic);
-  const call = new IvrCall(
+  const call = new PhoneCall(
     {
       callType: 'lead-qualification',
-      orderId: lead.lead_id,
+      businessKey: lead.lead_id,
       partyId: lead.lead_id,
       calleePhone: lead.phone,
       language: lead.language,
@@ -57,10 +61,13 @@ export async function leadQualification(input: LeadQualificationInput): Promise<
     },
     input,
   );
+  // A live turn has a budget: the lead hears the gateway's filler, then an apology and a
+  // hand-over within seconds, never minutes of silence behind retries.
   const model = proxyActivities<typeof llm>({
     taskQueue: input.speechTaskQueue,
-    startToCloseTimeout: '30s',
-    retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['LlmNotConfigured', 'LlmRejected', 'LlmBadReply'] },
+    startToCloseTimeout: LIVE_TURN_BUDGET,
+    scheduleToCloseTimeout: LIVE_TURN_BUDGET,
+    retry: { maximumAttempts: 2, initialInterval: '200ms', nonRetryableErrorTypes: ['LlmNotConfigured', 'LlmRejected', 'LlmBadReply'] },
   });
 
   await call.prepare();

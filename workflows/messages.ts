@@ -60,6 +60,8 @@ export const nextPromptUpdate = defineUpdate<NextPrompt, [NextPromptWatch]>('nex
 export const callStateQuery = defineQuery<CallState>('callState');
 
 // Custom search attributes, registered with the server by scripts/temporal.ts.
+/** Every call's business key (order, lead or questionnaire key); OrderId is set on order calls only. */
+export const BusinessKeyKey = defineSearchAttributeKey('BusinessKey', SearchAttributeType.KEYWORD);
 export const OrderIdKey = defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD);
 export const CallTypeKey = defineSearchAttributeKey('CallType', SearchAttributeType.KEYWORD);
 export const CallStatusKey = defineSearchAttributeKey('CallStatus', SearchAttributeType.KEYWORD);
@@ -68,9 +70,9 @@ export const VendorIdKey = defineSearchAttributeKey('VendorId', SearchAttributeT
 export const RiderIdKey = defineSearchAttributeKey('RiderId', SearchAttributeType.KEYWORD);
 export const ReportStatusKey = defineSearchAttributeKey('ReportStatus', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_KEYS = [OrderIdKey, CallTypeKey, CallStatusKey, OutcomeKey, VendorIdKey, RiderIdKey, ReportStatusKey];
+export const SEARCH_ATTRIBUTE_KEYS = [BusinessKeyKey, OrderIdKey, CallTypeKey, CallStatusKey, OutcomeKey, VendorIdKey, RiderIdKey, ReportStatusKey];
 
 /** Workflow ids derive from the business key, so a repeated request finds the existing call. */
-export function callIdFor(callType: string, orderId: string): string {
-  return `${callType}-${orderId}`;
+export function callIdFor(callType: string, businessKey: string): string {
+  return `${callType}-${businessKey}`;
 }

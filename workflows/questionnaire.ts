@@ -1,7 +1,8 @@
 // A spoken yes/no questionnaire over a media stream: greeting and question 1, then 2 and 3,
 // the result, goodbye. Answers come as speech (transcribed by the gateway) or keys.
 import { classifyKeypad, classifyYesNo } from './yes-no';
-import { IvrCall, type CalleeInput } from './ivr-call';
+import { PhoneCall } from './engine/phone-call';
+import type { CalleeInput } from './engine/spec';
 import { questionnairePrompts, type QuestionnaireScript } from './questionnaire-prompts';
 import type { CallInput, CallResult, QuestionnaireRequest } from './types';
 
@@ -21,10 +22,10 @@ const parseYesNo = (input: CalleeInput) => (input.kind === 'keys' ? classifyKeyp
 
 export async function questionnaire(input: QuestionnaireInput): Promise<CallResult> {
   const { request: callee, script } = input;
-  const call = new IvrCall(
+  const call = new PhoneCall(
     {
       callType: 'questionnaire',
-      orderId: callee.call_key,
+      businessKey: callee.call_key,
       partyId: callee.call_key,
       calleePhone: callee.phone,
       language: callee.language,

@@ -7,7 +7,7 @@ export type CallType = 'vendor-order-confirmation' | 'rider-assignment' | 'quest
 export type TelephonyProvider = ProviderName;
 
 /** Where the call is now; the CallStatus search attribute. */
-export type CallStatus = 'PREPARING' | 'DIALING' | 'WAITING_REDIAL' | 'IN_IVR' | 'REPORTING' | 'RIDER_PENDING' | 'COMPLETED';
+export type CallStatus = 'SCHEDULED' | 'PREPARING' | 'DIALING' | 'WAITING_REDIAL' | 'IN_CALL' | 'REPORTING' | 'COMPLETED';
 /** How the call ended; the Outcome search attribute and the status reported to Jupiter. */
 export type CallOutcome =
   | 'ACCEPTED' | 'REJECTED' | 'ELIGIBLE' | 'NOT_ELIGIBLE' | 'QUALIFIED' | 'DECLINED' | 'ESCALATED'
@@ -132,7 +132,7 @@ export interface NextPrompt extends PreparedPrompt {
   hangup: boolean;
   /** Increases with every prompt the call plays, so a prompt that arrives twice is played once. */
   seq: number;
-  /** The call's language, for the ASR hint and the filler's voice (else guessed from the text). */
+  /** The call's language: the ASR hint for the reply and the voice of any filler. */
   language?: Language;
 }
 
@@ -147,7 +147,8 @@ export interface StatusTransition {
 export interface CallState {
   callId: string;
   callType: CallType;
-  orderId: string;
+  /** The order, lead or questionnaire key the call is about. */
+  businessKey: string;
   status: CallStatus;
   outcome?: CallOutcome;
   attempts: number;

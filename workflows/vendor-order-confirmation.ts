@@ -1,16 +1,14 @@
 // Call the restaurant about a new order: accept (and how long it will take) or reject (and why).
-import {
-  ParentClosePolicy,
-  sleep,
-  startChild,
-  WorkflowIdReusePolicy,
-} from '@temporalio/workflow';
+// When the vendor accepts and the order names a rider, the rider call is started at once with
+// the moment it should ring; it waits on its own, so this call ends when the vendor hangs up.
+import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { IvrCall, keys, type Decision } from './ivr-call';
-import { CallStatusKey, CallTypeKey, callIdFor, OrderIdKey, RiderIdKey } from './messages';
+import { PhoneCall } from './engine/phone-call';
+import { keys, type Decision } from './engine/spec';
+import { BusinessKeyKey, CallStatusKey, CallTypeKey, callIdFor, OrderIdKey, RiderIdKey } from './messages';
 import { parseAcceptReject, parsePrepTime, parseRejectionReason, vendorPrompts, withRetries } from './prompts';
-import { riderAssignment } from './rider-assignment';
-import type { CallInput, CallOutcome, CallResult, RiderAssignmentRequest, VendorOrderConfirmationRequest } from './types';
+import { riderAssignment, type RiderAssignmentInput } from './rider-assignment';
+import type { CallInput, CallOutcome, CallResult, VendorOrderConfirmationRequest } from './types';
 
 const ORDER_STATUS: Partial<Record<CallOutcome, string>> = {
   ACCEPTED: 'VENDOR_ACCEPTED',
@@ -22,10 +20,10 @@ const ORDER_STATUS: Partial<Record<CallOutcome, string>> = {
 
 export async function vendorOrderConfirmation(input: CallInput<VendorOrderConfirmationRequest>): Promise<CallResult> {
   const order = input.request;
-  const call = new IvrCall(
+  const call = new PhoneCall(
     {
       callType: 'vendor-order-confirmation',
-      orderId: order.order_id,
+      businessKey: order.order_id,
       partyId: order.vendor_id,
       calleePhone: order.vendor_phone,
       language: order.language,
@@ -38,19 +36,18 @@ export async function vendorOrderConfirmation(input: CallInput<VendorOrderConfir
 
   await call.prepare();
   const decision = await talkToVendor(call);
-  const result = await call.complete(decision, {
-    reportFields: { vendor_id: order.vendor_id },
+  const riderCallId =
+    decision.outcome === 'ACCEPTED' && order.rider
+      ? await scheduleRiderCall(input, decision.prepTimeMinutes ?? input.policy.defaultPrepTimeMinutes)
+      : undefined;
+  return call.complete(decision, {
+    reportFields: { order_id: order.order_id, vendor_id: order.vendor_id },
     orderStatus: ORDER_STATUS[decision.outcome],
+    riderCallId,
   });
-
-  if (result.outcome === 'ACCEPTED' && order.rider) {
-    const prepTime = result.prepTimeMinutes ?? input.policy.defaultPrepTimeMinutes;
-    result.riderCallId = await callRiderBeforePickup(call, input, prepTime);
-  }
-  return result;
 }
 
-async function talkToVendor(call: IvrCall): Promise<Decision> {
+async function talkToVendor(call: PhoneCall): Promise<Decision> {
   const unreachable = await call.reach();
   if (unreachable) return unreachable;
 
@@ -67,36 +64,38 @@ async function talkToVendor(call: IvrCall): Promise<Decision> {
   return { outcome: 'REJECTED', rejectionReason: reason.kind === 'answer' ? reason.value : 'UNSPECIFIED' };
 }
 
-/** Waits (durably) until the rider should be asked, then starts the rider-assignment call. */
-async function callRiderBeforePickup(call: IvrCall, input: CallInput<VendorOrderConfirmationRequest>, prepTimeMinutes: number): Promise<string> {
+/** Starts the rider-assignment call, due when the food is nearly ready; returns its call id. */
+async function scheduleRiderCall(input: CallInput<VendorOrderConfirmationRequest>, prepTimeMinutes: number): Promise<string> {
   const { request: order, policy } = input;
   const rider = order.rider!;
   const waitMinutes = Math.max(0, prepTimeMinutes - policy.riderCallBufferMinutes);
-  await call.setStatus('RIDER_PENDING', `rider call in ${waitMinutes} min`);
-  await sleep(waitMinutes * 60_000);
-
   const riderCallId = callIdFor('rider-assignment', order.order_id);
-  const request: RiderAssignmentRequest = {
-    order_id: order.order_id,
-    rider_id: rider.rider_id,
-    rider_phone: rider.rider_phone,
-    rider_name: rider.rider_name,
-    restaurant_name: order.vendor_name,
-    restaurant_address: order.vendor_address ?? '',
-    pickup_time_minutes: Math.round(Math.min(prepTimeMinutes, policy.riderCallBufferMinutes)),
-    language: order.language,
+  const riderInput: RiderAssignmentInput = {
+    ...input,
+    request: {
+      order_id: order.order_id,
+      rider_id: rider.rider_id,
+      rider_phone: rider.rider_phone,
+      rider_name: rider.rider_name,
+      restaurant_name: order.vendor_name,
+      restaurant_address: order.vendor_address ?? '',
+      pickup_time_minutes: Math.round(Math.min(prepTimeMinutes, policy.riderCallBufferMinutes)),
+      language: order.language,
+    },
+    notBefore: new Date(Date.now() + waitMinutes * 60_000).toISOString(),
   };
   try {
     await startChild(riderAssignment, {
       workflowId: riderCallId,
-      args: [{ ...input, request }],
+      args: [riderInput],
       parentClosePolicy: ParentClosePolicy.ABANDON, // the rider call outlives this one
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
+        { key: BusinessKeyKey, value: order.order_id },
         { key: OrderIdKey, value: order.order_id },
         { key: CallTypeKey, value: 'rider-assignment' },
         { key: RiderIdKey, value: rider.rider_id },
-        { key: CallStatusKey, value: 'PREPARING' },
+        { key: CallStatusKey, value: waitMinutes > 0 ? 'SCHEDULED' : 'PREPARING' },
       ],
       staticSummary: `Rider ${rider.rider_id} for order ${order.order_id}`,
     });
@@ -104,6 +103,5 @@ async function callRiderBeforePickup(call: IvrCall, input: CallInput<VendorOrder
     // Jupiter already asked for this rider call itself: that call stands.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-  await call.setStatus('COMPLETED', `rider call ${riderCallId} started`);
   return riderCallId;
 }

@@ -7,8 +7,8 @@ import { ACTIVE_CALLS_KEY, presenceKey, TTS_AUDIO_PREFIX, ttsStatsKey } from '..
 import type { Cache } from '../../lib/cache';
 import { type Config } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
-import { callIdFor, callStateQuery, CallStatusKey, CallTypeKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
-import type { CallPolicy, CallType, TelephonyProvider } from '../../workflows/types';
+import { BusinessKeyKey, callIdFor, callStateQuery, CallStatusKey, CallTypeKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
+import type { CallMode, CallPolicy, CallType, TelephonyProvider } from '../../workflows/types';
 import type * as workflows from '../../workflows';
 import { DEFAULT_QUESTIONNAIRES, type QuestionnaireScript } from '../../workflows/questionnaire-prompts';
 import { CallIdSchema, LeadQualificationSchema, QuestionnaireConfigSchema, QuestionnaireSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
@@ -49,7 +49,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
   /** Starts the call unless one exists for this business key; never dials twice. */
   async function startCall<W extends CallWorkflow>(
     res: Response,
-    call: { workflowType: string; callType: CallType; businessKey: string; summary: string; partyAttribute?: SearchAttributePair },
+    call: { workflowType: string; callType: CallType; businessKey: string; summary: string; attributes?: SearchAttributePair[] },
     input: Parameters<W>[0],
   ) {
     const callId = callIdFor(call.callType, call.businessKey);
@@ -60,10 +60,10 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
         args: [input] as Parameters<W>,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [
-          { key: OrderIdKey, value: call.businessKey },
+          { key: BusinessKeyKey, value: call.businessKey },
           { key: CallTypeKey, value: call.callType },
           { key: CallStatusKey, value: 'PREPARING' },
-          ...(call.partyAttribute ? [call.partyAttribute] : []),
+          ...(call.attributes ?? []),
         ],
         staticSummary: call.summary,
       });
@@ -86,20 +86,23 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
     maxCallSeconds: Math.min(request.max_call_seconds ?? Infinity, config.VOICE_MAX_CALL_SECONDS),
   });
 
+  /** What every keypad call adds: its provider and how it reaches the callee (the rider call inherits both). */
+  const keypadSettings = ({ provider, mode }: { provider?: TelephonyProvider; mode: CallMode }) => ({ provider: provider ?? config.IVR_PROVIDER, mode });
+
   router.post('/vendor-order-confirmation', async (req, res) => {
-    const request = VendorOrderConfirmationSchema.parse(req.body);
+    const { provider, mode, ...request } = VendorOrderConfirmationSchema.parse(req.body);
     await startCall<typeof workflows.vendorOrderConfirmation>(res, {
       workflowType: 'vendorOrderConfirmation', callType: 'vendor-order-confirmation', businessKey: request.order_id,
-      summary: `Vendor ${request.vendor_id} for order ${request.order_id}`, partyAttribute: { key: VendorIdKey, value: request.vendor_id },
-    }, { request, ...baseInput() });
+      summary: `Vendor ${request.vendor_id} for order ${request.order_id}`, attributes: [{ key: OrderIdKey, value: request.order_id }, { key: VendorIdKey, value: request.vendor_id }],
+    }, { request, ...baseInput(), ...keypadSettings({ provider, mode }) });
   });
 
   router.post('/rider-assignment', async (req, res) => {
-    const request = RiderAssignmentSchema.parse(req.body);
+    const { provider, mode, ...request } = RiderAssignmentSchema.parse(req.body);
     await startCall<typeof workflows.riderAssignment>(res, {
       workflowType: 'riderAssignment', callType: 'rider-assignment', businessKey: request.order_id,
-      summary: `Rider ${request.rider_id} for order ${request.order_id}`, partyAttribute: { key: RiderIdKey, value: request.rider_id },
-    }, { request, ...baseInput() });
+      summary: `Rider ${request.rider_id} for order ${request.order_id}`, attributes: [{ key: OrderIdKey, value: request.order_id }, { key: RiderIdKey, value: request.rider_id }],
+    }, { request, ...baseInput(), ...keypadSettings({ provider, mode }) });
   });
 
   const questionnaireConfig = config.QUESTIONNAIRE_CONFIG ? QuestionnaireConfigSchema.parse(JSON.parse(config.QUESTIONNAIRE_CONFIG)) : undefined;

@@ -1,5 +1,6 @@
-// Twilio's Programmable Voice REST API (2010-04-01): create a call whose TwiML connects it to
-// our media stream, and read a call's status back.
+// Twilio's Programmable Voice REST API (2010-04-01): create a call whose TwiML (fetched from our
+// voice webhook on answer) connects it to our media stream or plays our IVR, and read a call's
+// status back.
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../lib/config';
 import { basicAuth, providerFailure, providerRequest } from '../http';
@@ -29,9 +30,6 @@ export class TwilioClient implements TelephonyClient {
   }
 
   async placeCall(request: PlaceCallRequest): Promise<{ callSid: string }> {
-    if (request.mode !== 'voicebot') {
-      throw ApplicationFailure.nonRetryable('Twilio IVR (Gather) is not implemented; use Exotel', 'ProviderConfig');
-    }
     const { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER } = this.config;
     if (!TWILIO_ACCOUNT_SID || !TWILIO_AUTH_TOKEN || !TWILIO_FROM_NUMBER) {
       throw ApplicationFailure.nonRetryable('Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER)', 'ProviderConfig');
@@ -39,8 +37,10 @@ export class TwilioClient implements TelephonyClient {
     const form = new URLSearchParams({
       To: request.to,
       From: TWILIO_FROM_NUMBER,
-      // Twilio fetches TwiML here on answer; callId lets the webhook find the call before any CallSid mapping exists.
-      Url: twilioWebhookUrl('voice', { callId: request.callId }),
+      // Twilio fetches TwiML here on answer; callId lets the webhook find the call before any
+      // CallSid mapping exists, and mode=ivr asks for a <Gather> instead of a media stream.
+      // Twilio signs this URL with its query, so neither can be forged.
+      Url: twilioWebhookUrl('voice', request.mode === 'ivr' ? { callId: request.callId, mode: 'ivr' } : { callId: request.callId }),
       Method: 'POST',
       // The same hint on status callbacks, in case the CallSid → call mapping was not cached.
       StatusCallback: twilioWebhookUrl('status', { callId: request.callId }),

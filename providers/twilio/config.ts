@@ -7,4 +7,11 @@ export const twilioEnv = z.object({
   /** Signs Twilio's webhooks and authenticates our REST calls. */
   TWILIO_AUTH_TOKEN: z.string().default(''),
   TWILIO_FROM_NUMBER: z.string().default(''),
+  /**
+   * IVR calls: seconds <Gather> waits for a key after the prompt has played (and between keys
+   * of a typed number) before posting empty Digits. Keep it well under CALL_INPUT_TIMEOUT_SECONDS,
+   * which starts when the prompt starts: then Twilio, which knows when the prompt ended, drives
+   * the reprompt, and the workflow's own timer stays a backstop.
+   */
+  TWILIO_GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(6),
 });

@@ -3,7 +3,8 @@
 import { loadConfig } from '../../lib/config';
 import { toWebSocketOrigin } from './signature';
 
-export type TwilioWebhook = 'voice' | 'status';
+/** voice: TwiML on answer; status: call progress; gather: the keys a <Gather> collected. */
+export type TwilioWebhook = 'voice' | 'status' | 'gather';
 
 export function twilioWebhookUrl(hook: TwilioWebhook, query?: Record<string, string>): string {
   const url = `${loadConfig().PUBLIC_BASE_URL}/webhooks/twilio/${hook}`;

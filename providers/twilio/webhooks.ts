@@ -1,16 +1,39 @@
-// Twilio's callbacks, both signed form POSTs: the voice URL (answered call asks for TwiML; we
-// connect it to our media stream) and the StatusCallback (call progress events).
+// Twilio's callbacks, all signed form POSTs: the voice URL (an answered call asks for TwiML:
+// a media stream for voicebot calls, a <Gather> for IVR calls), the Gather action (the keys an
+// IVR caller pressed) and the StatusCallback (call progress events).
+import { createHash } from 'node:crypto';
 import express, { Router } from 'express';
 import { z } from 'zod';
+import { loadConfig } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
 import type { ProviderStatusEvent } from '../../workflows/messages';
-import type { TerminalStatus } from '../../workflows/types';
+import type { NextPrompt, TerminalStatus } from '../../workflows/types';
 import type { CallControl } from '../types';
 import { requireTwilioSignature } from './signature';
-import { twilioStreamUrl } from './urls';
+import { connectStreamTwiml, gatherTwiml, hangupTwiml } from './twiml';
+import { twilioStreamUrl, twilioWebhookUrl } from './urls';
+
+export { connectStreamTwiml } from './twiml';
 
 const CallSid = z.string().min(1).max(64);
 const CallIdHint = z.object({ callId: z.string().min(1).max(128).optional() });
+/** The client sets mode=ivr on the voice URL of a keypad call; the signature covers it. */
+const VoiceQuery = CallIdHint.extend({ mode: z.enum(['ivr', 'voicebot']).default('voicebot') });
+/** seq: the prompt the <Gather> played, set by us on its action URL (signed like the rest). */
+const GatherQuery = CallIdHint.extend({ seq: z.string().regex(/^\d{1,9}$/, 'seq must be a prompt number') });
+
+const GatherRequest = z.object({
+  CallSid,
+  // Absent or empty when the caller pressed nothing (actionOnEmptyResult). Twilio leaves the
+  // finishOnKey out of Digits; a trailing '#' is dropped anyway, as on Exotel's Passthru.
+  Digits: z
+    .string()
+    .max(40)
+    .regex(/^[0-9*#]*$/, 'Digits must be keypad characters')
+    .optional()
+    .transform((d) => (d ?? '').replace(/#$/, '')),
+  FinishedOnKey: z.string().max(1).optional(),
+});
 
 const VoiceRequest = z.object({
   CallSid,
@@ -45,17 +68,20 @@ export function toStatusEvent(callSid: string, status: Status): ProviderStatusEv
   return terminal ? { callSid, event: 'terminal', status: terminal } : undefined;
 }
 
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-const xmlAttr = (value: string) => value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+/** What Twilio plays for a prompt: the next <Gather>, or the closing words and <Hangup/>. */
+function promptTwiml(callId: string, prompt: NextPrompt): string {
+  if (prompt.hangup) return hangupTwiml(prompt);
+  const action = twilioWebhookUrl('gather', { callId, seq: String(prompt.seq) });
+  return gatherTwiml(prompt, action, loadConfig().TWILIO_GATHER_TIMEOUT_SECONDS);
+}
 
-/** <Connect><Stream> makes the stream bidirectional and holds the call until the socket closes. */
-export function connectStreamTwiml(streamUrl: string, callId: string): string {
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?>' +
-    `<Response><Connect><Stream url="${xmlAttr(streamUrl)}">` +
-    `<Parameter name="callId" value="${xmlAttr(callId)}"/>` +
-    '</Stream></Connect></Response>'
-  );
+/**
+ * Twilio may send a Gather action again (a timeout on our side, a connection override); the
+ * copy is the same request. CallSid + the prompt it answers + the keys names it exactly, and
+ * a later answer to the next prompt differs in seq even when the keys are the same.
+ */
+export function gatherRequestId(callSid: string, seq: string, digits: string): string {
+  return 'twilio-gather:' + createHash('sha1').update(`${callSid}|${seq}|${digits}`).digest('hex');
 }
 
 export function twilioWebhooks(control: CallControl): Router {
@@ -72,9 +98,25 @@ export function twilioWebhooks(control: CallControl): Router {
 
   router.post('/voice', async (req, res) => {
     const body = VoiceRequest.parse(req.body ?? {});
-    const { callId: hint } = CallIdHint.parse(req.query);
+    const { callId: hint, mode } = VoiceQuery.parse(req.query);
     const callId = await callIdOf(body.CallSid, hint);
-    res.type('text/xml').send(connectStreamTwiml(twilioStreamUrl(), callId));
+    if (mode === 'voicebot') {
+      res.type('text/xml').send(connectStreamTwiml(twilioStreamUrl(), callId));
+      return;
+    }
+    // The workflow readied its first prompt before dialling.
+    const prompt = await control.currentPrompt(callId, body.CallSid);
+    if (!prompt) throw new HttpError(404, 'no_prompt', 'the call has nothing to play');
+    res.type('text/xml').send(promptTwiml(callId, prompt));
+  });
+
+  router.post('/gather', async (req, res) => {
+    const body = GatherRequest.parse(req.body ?? {});
+    const { callId: hint, seq } = GatherQuery.parse(req.query);
+    const callId = await callIdOf(body.CallSid, hint);
+    // Empty Digits is submitted too: no input is a miss the workflow reprompts for.
+    const next = await control.submitDigits(callId, { callSid: body.CallSid, digits: body.Digits }, gatherRequestId(body.CallSid, seq, body.Digits));
+    res.type('text/xml').send(promptTwiml(callId, next));
   });
 
   router.post('/status', async (req, res) => {

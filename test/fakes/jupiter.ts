@@ -18,13 +18,27 @@ export class FakeJupiter {
   failNextReports = 0;
   /** Answer every result report with this status (e.g. 422) instead of 200. */
   rejectReportsWith?: number;
+  /** Holds each result report open this long before answering (a slow Jupiter). */
+  reportDelayMs = 0;
+  /** Reports being held open right now. */
+  pendingReports = 0;
   private server?: http.Server;
   url = '';
 
   async start(): Promise<string> {
     const app = express();
     app.use(express.json());
-    app.post('/api/voice-calls/result', (req, res) => {
+    app.post('/api/voice-calls/result', async (req, res) => {
+      if (this.reportDelayMs > 0) {
+        this.pendingReports++;
+        let gone = false;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.reportDelayMs);
+          res.once('close', () => { gone = !res.writableFinished; clearTimeout(timer); resolve(); });
+        });
+        this.pendingReports--;
+        if (gone) return; // the sender died mid-request: Jupiter never saw a complete exchange
+      }
       const idempotencyKey = req.get('idempotency-key') ?? '';
       const duplicate = this.acknowledged().some((r) => r.idempotencyKey === idempotencyKey);
       let status = 200;
@@ -50,8 +64,9 @@ export class FakeJupiter {
     return this.reports.filter((r) => r.answeredStatus === 200 && !r.duplicate);
   }
 
-  reportsFor(orderId: string, callType?: string): ReceivedReport[] {
-    return this.reports.filter((r) => r.body.order_id === orderId && (!callType || r.body.call_type === callType));
+  /** Reports about one order, lead or questionnaire key. */
+  reportsFor(businessKey: string, callType?: string): ReceivedReport[] {
+    return this.reports.filter((r) => (r.body.business_key ?? r.body.order_id) === businessKey && (!callType || r.body.call_type === callType));
   }
 
   stop(): Promise<void> {

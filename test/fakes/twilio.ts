@@ -1,12 +1,16 @@
 // A stand-in for Twilio that speaks its documented protocol: the 2010-04-01 Calls REST API
 // (Basic auth with AccountSid:AuthToken, form bodies, JSON errors { code, message, more_info,
-// status }), and signed callbacks: the voice URL (answered call fetches TwiML) and the
-// StatusCallback, both form POSTs carrying X-Twilio-Signature.
+// status }), and signed callbacks: the voice URL (answered call fetches TwiML), the StatusCallback
+// and a <Gather>'s action, all form POSTs carrying X-Twilio-Signature. For IVR calls it runs the
+// TwiML it gets back as Twilio does: plays <Play>/<Say>, waits in <Gather> until the test
+// presses keys, posts them (Digits) to the action URL and runs the answer, and ends the call on
+// <Hangup/> or when the document runs out of verbs.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import express from 'express';
 import { twilioSignature } from '../../providers/twilio/signature';
 import { closeServer, listenOnLoopback } from './loopback';
+import { readTwiml, type TwimlSpeech, type TwimlVerb } from './twiml-reader';
 
 export interface CreateCallRequest {
   callSid: string;
@@ -23,6 +27,51 @@ export interface TwilioFailure {
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
+type GatherVerb = Extract<TwimlVerb, { verb: 'Gather' }>;
+
+/** Where an IVR call stands after Twilio ran a TwiML document. */
+export interface IvrTurn {
+  /** Our HTTP status for the request that produced this document. */
+  status: number;
+  twiml: string;
+  verbs: TwimlVerb[];
+  /** What the callee heard, in order (nested in a Gather or not). */
+  heard: TwimlSpeech[];
+  /** The <Gather> now waiting for keys; undefined once the call has ended. */
+  gather?: GatherVerb;
+  hungUp: boolean;
+  /** Our answer to the "completed" StatusCallback sent when the call ended. */
+  completed?: { status: number; body: any };
+}
+
+interface IvrState {
+  verbs: TwimlVerb[];
+  /** Index of the <Gather> waiting for input. */
+  at: number;
+  lastAction?: { url: string; fields: Record<string, string> };
+  ended: boolean;
+}
+
+/**
+ * The keys a <Gather> takes from what the caller pressed, as Twilio documents it: input stops at
+ * numDigits or at finishOnKey (default '#', left out of Digits and only honoured after a digit);
+ * when the keys run out, the timeout submits what was collected, possibly nothing.
+ */
+export function gatheredDigits(keys: string, attrs: Record<string, string>): { digits: string; finishedOnKey: string } {
+  const numDigits = attrs.numDigits ? Number(attrs.numDigits) : Number.POSITIVE_INFINITY;
+  const finishOnKey = attrs.finishOnKey ?? '#';
+  let digits = '';
+  for (const key of keys) {
+    if (finishOnKey && finishOnKey.includes(key)) {
+      if (digits) return { digits, finishedOnKey: key };
+      continue;
+    }
+    digits += key;
+    if (digits.length >= numDigits) break;
+  }
+  return { digits, finishedOnKey: '' };
+}
+
 export class FakeTwilio {
   readonly creates: CreateCallRequest[] = [];
   readonly statusOfCall = new Map<string, string>();
@@ -33,6 +82,7 @@ export class FakeTwilio {
    * gateway listens on a loopback port, as it would behind a proxy or tunnel.
    */
   route: (publicUrl: string) => string = (url) => url;
+  private readonly ivr = new Map<string, IvrState>();
   private server?: http.Server;
   private sequence = 0;
   url = '';
@@ -128,6 +178,91 @@ export class FakeTwilio {
     const text = await response.text();
     if (!response.ok) throw new Error(`voice webhook answered ${response.status}: ${text}`);
     return text;
+  }
+
+  /** The latest call placed for one of our calls (its voice Url carries our call id). */
+  async waitForCall(callId: string, timeoutMs = 20_000): Promise<CreateCallRequest> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.creates.filter((c) => new URL(c.form.get('Url') ?? 'http://x/').searchParams.get('callId') === callId).at(-1);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no Twilio call for ${callId} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** An IVR call is answered: the answered status callback, then Twilio fetches and runs the voice TwiML. */
+  async answerIvr(callSid: string): Promise<IvrTurn> {
+    const call = this.call(callSid);
+    const answered = await this.sendStatus(callSid, 'in-progress');
+    if (answered.status !== 200) throw new Error(`answered callback got ${answered.status}: ${JSON.stringify(answered.body)}`);
+    const fields = this.callFields(call, 'in-progress');
+    return this.run(callSid, await this.signedPost(call.form.get('Url')!, fields));
+  }
+
+  /**
+   * The caller presses keys (e.g. '1', '25#') while the <Gather> waits; '' lets it time out.
+   * Twilio posts the collected Digits to the action URL and runs the TwiML we answer.
+   */
+  async press(callSid: string, keys: string): Promise<IvrTurn> {
+    const state = this.ivr.get(callSid);
+    const gather = state && !state.ended ? (state.verbs[state.at] as GatherVerb | undefined) : undefined;
+    if (!state || gather?.verb !== 'Gather') throw new Error(`call ${callSid} is not waiting in a <Gather>`);
+    const { digits, finishedOnKey } = gatheredDigits(keys, gather.attrs);
+    if (!digits && gather.attrs.actionOnEmptyResult !== 'true') {
+      // No input and no action on empty result: Twilio goes on with the verbs after the <Gather>.
+      return this.continueFrom(callSid, state, state.at + 1, 200, '');
+    }
+    const action = gather.attrs.action;
+    if (!action || (gather.attrs.method ?? 'POST') !== 'POST') throw new Error('the fake posts only to an absolute action URL with method POST');
+    const fields = { ...this.callFields(this.call(callSid), 'in-progress'), Digits: digits, FinishedOnKey: finishedOnKey };
+    state.lastAction = { url: action, fields };
+    return this.run(callSid, await this.signedPost(action, fields));
+  }
+
+  /** Sends the last Gather action again, byte for byte, as a retried webhook would arrive. */
+  async resendLastAction(callSid: string): Promise<IvrTurn> {
+    const last = this.ivr.get(callSid)?.lastAction;
+    if (!last) throw new Error(`call ${callSid} has posted no Gather action`);
+    return this.run(callSid, await this.signedPost(last.url, last.fields));
+  }
+
+  /** Runs a TwiML answer: speech plays, a <Gather> waits, <Hangup/> or the end of the document ends the call. */
+  private async run(callSid: string, response: Response): Promise<IvrTurn> {
+    const twiml = await response.text();
+    if (!response.ok) {
+      // Twilio would say "an application error has occurred"; the test decides what comes next.
+      return { status: response.status, twiml, verbs: [], heard: [], gather: this.waitingGather(callSid), hungUp: false };
+    }
+    if (!/^text\/xml|^application\/xml/.test(response.headers.get('content-type') ?? '')) throw new Error(`TwiML answered as ${response.headers.get('content-type')}`);
+    const state: IvrState = { verbs: readTwiml(twiml), at: 0, lastAction: this.ivr.get(callSid)?.lastAction, ended: false };
+    this.ivr.set(callSid, state);
+    return this.continueFrom(callSid, state, 0, response.status, twiml);
+  }
+
+  private async continueFrom(callSid: string, state: IvrState, from: number, status: number, twiml: string): Promise<IvrTurn> {
+    const heard: TwimlSpeech[] = [];
+    for (let i = from; i < state.verbs.length; i++) {
+      const verb = state.verbs[i];
+      if (verb.verb === 'Play' || verb.verb === 'Say') heard.push(verb);
+      else if (verb.verb === 'Gather') {
+        if (verb.attrs.input && verb.attrs.input !== 'dtmf') throw new Error(`Gather input ${verb.attrs.input} is not keypad`);
+        heard.push(...verb.nested);
+        state.at = i;
+        return { status, twiml, verbs: state.verbs, heard, gather: verb, hungUp: false };
+      } else if (verb.verb === 'Hangup') break;
+      else throw new Error(`the fake does not run <${verb.verb}> in an IVR call`);
+    }
+    const hungUp = state.verbs.some((v, i) => i >= from && v.verb === 'Hangup');
+    state.ended = true;
+    const completed = await this.sendStatus(callSid, 'completed');
+    return { status, twiml, verbs: state.verbs, heard, hungUp, completed };
+  }
+
+  private waitingGather(callSid: string): GatherVerb | undefined {
+    const state = this.ivr.get(callSid);
+    const verb = state && !state.ended ? state.verbs[state.at] : undefined;
+    return verb?.verb === 'Gather' ? verb : undefined;
   }
 
   /** The parameters Twilio sends on every voice request for an outbound-api call. */

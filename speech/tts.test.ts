@@ -30,7 +30,7 @@ async function freshTts(env: Record<string, string | undefined>) {
   resetConfig();
   const { closeCache, cache } = await import('../lib/cache');
   await closeCache();
-  return { tts: await import('../speech/tts'), cache };
+  return { tts: await import('./tts'), cache };
 }
 
 test('ElevenLabs: raw 16 kHz PCM is requested with the API key and cached as 8 kHz WAV', async () => {

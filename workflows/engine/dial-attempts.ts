@@ -1,7 +1,7 @@
 // What the provider has told us about each dial attempt (by CallSid). Callbacks arrive twice or
 // out of order: a duplicate, or anything after an attempt's end, changes nothing.
-import type { ProviderStatusEvent } from './messages';
-import type { TerminalStatus } from './types';
+import type { ProviderStatusEvent } from '../messages';
+import type { TerminalStatus } from '../types';
 
 interface AttemptState {
   answered: boolean;

@@ -1,0 +1,73 @@
+// The TwiML documents we answer Twilio with: a bidirectional media stream for voicebot calls,
+// and for keypad IVR calls a <Gather> around the prompt, or the closing prompt and <Hangup/>.
+// See twilio.com/docs/voice/twiml/gather.
+import type { PreparedPrompt } from '../../workflows/types';
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+/** Escapes for attribute values and text alike: prompt texts and URLs are never trusted as markup. */
+export const xmlEscape = (value: string) => value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+
+const document = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
+
+/** <Connect><Stream> makes the stream bidirectional and holds the call until the socket closes. */
+export function connectStreamTwiml(streamUrl: string, callId: string): string {
+  return document(
+    `<Connect><Stream url="${xmlEscape(streamUrl)}">` +
+      `<Parameter name="callId" value="${xmlEscape(callId)}"/>` +
+      '</Stream></Connect>',
+  );
+}
+
+/**
+ * How a <Gather> collects the answer to a prompt. The workflow's prompts do not say how many
+ * keys they expect, so the rule lives here, by prompt id:
+ * - menus answered with one key (accept/reject, a reason): numDigits=1, so Twilio posts the
+ *   key at once, as Exotel's Gather does with its "max digits 1";
+ * - questions that also take a typed number ended by '#' (prep time: "1, 2, 3, or the minutes
+ *   followed by hash"): no numDigits; '#' ends the input, or the timeout after the last key
+ *   does, so a vendor who presses only "2" is heard after the timeout too.
+ * A retry prompt ("<id>_retry") asks the same question, so it gathers the same way.
+ */
+const TYPED_NUMBER_PROMPTS = new Set(['prep_time']);
+
+export interface GatherShape {
+  numDigits?: number;
+  finishOnKey: string;
+}
+
+export function gatherShape(promptId: string): GatherShape {
+  const question = promptId.replace(/_retry$/, '');
+  return TYPED_NUMBER_PROMPTS.has(question) ? { finishOnKey: '#' } : { numDigits: 1, finishOnKey: '#' };
+}
+
+/** <Play> of the prompt's synthesized audio, or <Say> of its text when it has none. */
+function speak(prompt: PreparedPrompt): string {
+  if (prompt.audioUrl) return `<Play>${xmlEscape(prompt.audioUrl)}</Play>`;
+  // Twilio picks a voice for the language; Devanagari text is Hindi, anything else Indian English.
+  const language = /[\u0900-\u097F]/.test(prompt.text) ? 'hi-IN' : 'en-IN';
+  return `<Say language="${language}">${xmlEscape(prompt.text)}</Say>`;
+}
+
+/**
+ * Plays the prompt inside a <Gather> whose action receives the keys. actionOnEmptyResult makes
+ * Twilio post the action with empty Digits when the caller pressed nothing, instead of falling
+ * through to the next verb: the workflow decides about reprompts, as with Exotel's Passthru.
+ */
+export function gatherTwiml(prompt: PreparedPrompt, actionUrl: string, timeoutSeconds: number): string {
+  const shape = gatherShape(prompt.id);
+  const attributes = [
+    'input="dtmf"',
+    ...(shape.numDigits ? [`numDigits="${shape.numDigits}"`] : []),
+    `finishOnKey="${xmlEscape(shape.finishOnKey)}"`,
+    `timeout="${Math.max(1, Math.round(timeoutSeconds))}"`,
+    'actionOnEmptyResult="true"',
+    `action="${xmlEscape(actionUrl)}"`,
+    'method="POST"',
+  ];
+  return document(`<Gather ${attributes.join(' ')}>${speak(prompt)}</Gather>`);
+}
+
+/** The closing prompt, then the end of the call. */
+export function hangupTwiml(prompt: PreparedPrompt): string {
+  return document(`${speak(prompt)}<Hangup/>`);
+}

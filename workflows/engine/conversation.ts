@@ -1,0 +1,171 @@
+// The conversation: which prompt is playing, the callee's keys and speech, and asking a
+// question until it gets a valid answer. Inputs arrive as updates whose result is the prompt to
+// play next, so a key or an utterance costs one Temporal round trip.
+import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
+import type * as speech from '../../activities/speech';
+import { InputRejection } from '../messages';
+import type { CallInput, CallState, NextPrompt, PreparedPrompt } from '../types';
+import type { Dialler } from './dialler';
+import type { CallJournal } from './journal';
+import { type Answer, type CalleeInput, type CallSpec, errorMessage } from './spec';
+
+/** Before dialling there is time: a slow speech host only delays the call. */
+const prepareSpeech = (taskQueue: string) =>
+  proxyActivities<typeof speech>({ taskQueue, startToCloseTimeout: '60s', scheduleToCloseTimeout: '3m', retry: { maximumAttempts: 5 } });
+
+/** A line decided mid-call has a caller waiting: a few seconds, then the gateway speaks the text itself. */
+const liveSpeech = (taskQueue: string) =>
+  proxyActivities<typeof speech>({ taskQueue, startToCloseTimeout: '4s', scheduleToCloseTimeout: '5s', retry: { maximumAttempts: 2, initialInterval: '200ms' } });
+
+/** How long input that overtook the dial result waits for it. */
+const DIAL_RESULT_WAIT = '5s';
+
+export class Conversation {
+  private prepared: Record<string, PreparedPrompt> = {};
+  private readonly inbox: CalleeInput[] = [];
+  private promptSeq = 0;
+  private hangUpBy?: number;
+  /** Set once the outcome is known; from then on the call takes no input. */
+  private over = false;
+
+  constructor(
+    private readonly spec: CallSpec,
+    private readonly input: CallInput<unknown>,
+    private readonly state: CallState,
+    private readonly journal: CallJournal,
+    private readonly dialler: Dialler,
+  ) {}
+
+  /** Synthesizes every prompt before dialling, so none is generated while the callee waits. */
+  async prepare(): Promise<void> {
+    try {
+      this.prepared = await prepareSpeech(this.input.speechTaskQueue).synthesizePrompts({ language: this.spec.language, texts: this.spec.prompts });
+    } catch (err) {
+      // Exotel and the gateway can speak text themselves; a missing speech worker must not stop the call.
+      this.journal.event('tts_unavailable', { error: errorMessage(err) });
+    }
+  }
+
+  /** Synthesizes a line decided during the call; on a slow speech host the gateway speaks the text. */
+  async prepareLine(id: string, text: string): Promise<void> {
+    try {
+      Object.assign(this.prepared, await liveSpeech(this.input.speechTaskQueue).synthesizePrompts({ language: this.spec.language, texts: { [id]: text } }));
+    } catch (err) {
+      this.journal.event('tts_unavailable', { error: errorMessage(err) });
+      this.prepared[id] = { id, text };
+    }
+  }
+
+  /** The callee answered: a voice call's own clock starts. */
+  started(): void {
+    if (this.spec.maxCallSeconds) this.hangUpBy = Date.now() + this.spec.maxCallSeconds * 1000;
+  }
+
+  /** Plays a question and waits for a valid answer, asking again on no input or an unclear one. */
+  async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt = `${question}_retry`): Promise<Answer<T>> {
+    // The first question is already playing since the call was answered: restarting it would
+    // make the media gateway cut the greeting and start over.
+    if (this.state.prompt?.id !== question) this.play(question);
+    this.state.awaitingInput = true;
+    try {
+      for (let misses = 0; ; ) {
+        const wait = Math.min(this.input.policy.inputTimeoutSeconds * 1000, this.timeLeft());
+        const gotInput = await condition(() => this.inbox.length > 0 || this.dialler.hungUp(), wait);
+        const input = this.inbox.shift();
+        if (!input && this.dialler.hungUp()) return { kind: 'hung-up' };
+        if (!input && this.timeLeft() <= 0) return { kind: 'time-up' };
+        if (input) this.recordInput(question, input);
+        const value = input ? parse(input) : undefined;
+        if (value !== undefined && input) {
+          if (input.kind === 'keys') this.state.digits.push(input.digits);
+          return { kind: 'answer', value, input };
+        }
+        if (!gotInput) this.journal.event('input_timeout', { question });
+        if (++misses > this.input.policy.maxReprompts) return { kind: 'no-response' };
+        this.play(retryPrompt);
+      }
+    } finally {
+      this.state.awaitingInput = false;
+    }
+  }
+
+  /** Plays the closing prompt; the flow or the media gateway hangs up after it. */
+  finish(closingPrompt: string): void {
+    this.play(closingPrompt, true);
+  }
+
+  /** The outcome is known: refuse further input and release every input still waiting. */
+  close(): void {
+    this.over = true;
+  }
+
+  /** Update validator: refuses input the call cannot take, before it enters history. */
+  validate(callSid: string, problem: string | undefined): void {
+    if (problem) throw ApplicationFailure.nonRetryable(problem, InputRejection.invalid);
+    if (this.over) throw ApplicationFailure.nonRetryable('the call is over and takes no more input', InputRejection.callOver);
+    if (this.dialler.ended(callSid)) throw ApplicationFailure.nonRetryable(`CallSid ${callSid} is an attempt that ended`, InputRejection.unknownCallSid);
+  }
+
+  /** Update handler for keys and speech: queues the input and returns the prompt it leads to. */
+  async onInput(input: CalleeInput): Promise<NextPrompt> {
+    // Input can overtake the dial result on its way here: wait briefly for the attempt to be known.
+    if (!(await condition(() => this.dialler.isCurrent(input.callSid), DIAL_RESULT_WAIT))) {
+      throw ApplicationFailure.nonRetryable(`CallSid ${input.callSid} is not this call's current attempt`, InputRejection.unknownCallSid);
+    }
+    // Keys or speech on the current attempt prove the callee answered, even when the provider's
+    // "answered" callback is late or lost: the dialler stops waiting and the question opens.
+    this.dialler.onCalleeInput(input.callSid);
+    await condition(() => this.state.awaitingInput || this.finished());
+    if (this.finished()) return this.refuseLate(input);
+    const seq = this.promptSeq;
+    this.inbox.push(input);
+    // The call may hang up or end in the same activation, leaving this input unread: never wait forever.
+    await condition(() => this.promptSeq > seq || this.finished());
+    if (this.promptSeq > seq) return this.state.prompt!;
+    this.inbox.splice(this.inbox.indexOf(input), 1);
+    return this.refuseLate(input);
+  }
+
+  /** Update handler held open by media sessions: the first prompt played after `afterSeq`. */
+  async nextPrompt(afterSeq: number): Promise<NextPrompt> {
+    await condition(() => this.promptSeq > afterSeq || this.over);
+    return this.state.prompt!;
+  }
+
+  private finished(): boolean {
+    return this.over || this.dialler.hungUp();
+  }
+
+  /** Input that came too late to count is still kept in the journal: nothing the callee did is lost. */
+  private refuseLate(input: CalleeInput): never {
+    this.journal.event('input_after_end', { kind: input.kind, callSid: input.callSid, ...(input.kind === 'keys' ? { digits: input.digits } : { text: input.text }) });
+    throw ApplicationFailure.nonRetryable('the call ended before this input could be used', InputRejection.callOver);
+  }
+
+  private play(promptId: string, hangup = false): void {
+    const prompt = this.prepared[promptId] ?? { id: promptId, text: this.spec.prompts[promptId] };
+    if (prompt.text === undefined) throw ApplicationFailure.nonRetryable(`no prompt ${promptId}`);
+    this.promptSeq++;
+    this.state.prompt = { ...prompt, hangup, seq: this.promptSeq, language: this.spec.language };
+    if (this.spec.mode === 'voicebot') this.journal.said({ speaker: 'bot', text: prompt.text, promptId });
+  }
+
+  /** Puts the first prompt in place before a dial. */
+  playFirst(): void {
+    this.play(this.spec.firstPrompt);
+  }
+
+  private recordInput(question: string, input: CalleeInput): void {
+    if (input.kind === 'keys') {
+      this.journal.event('digits', { question, digits: input.digits, callSid: input.callSid });
+      if (this.spec.mode === 'voicebot') this.journal.said({ speaker: 'caller', text: `[keys] ${input.digits}` });
+    } else {
+      this.journal.event('utterance', { question, text: input.text, confidence: input.confidence, callSid: input.callSid });
+      this.journal.said({ speaker: 'caller', text: input.text, confidence: input.confidence, language: input.language, durationMs: input.durationMs });
+    }
+  }
+
+  private timeLeft(): number {
+    return this.hangUpBy === undefined ? Number.POSITIVE_INFINITY : this.hangUpBy - Date.now();
+  }
+}

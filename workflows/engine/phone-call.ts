@@ -1,0 +1,188 @@
+// One phone call to a callee, as the call scripts (one file per call type) see it: prepare,
+// reach, ask, finish, complete. The parts it is made of each hold one concern: the dialler
+// (placing the call and its status), the conversation (prompts and input), the reporter
+// (Jupiter) and the journal (audit log, transcript and the call's row).
+import { allHandlersFinished, condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  callStateQuery, CallStatusKey, nextPromptUpdate, OutcomeKey, promptInterruptedSignal, providerStatusSignal, ReportStatusKey,
+  submitDigitsUpdate, submitUtteranceUpdate,
+} from '../messages';
+import type { CallInput, CallResult, CallState, CallStatus } from '../types';
+import { Conversation } from './conversation';
+import { Dialler } from './dialler';
+import { CallJournal } from './journal';
+import { Reporter } from './report';
+import type { Answer, CalleeInput, CallSpec, Decision } from './spec';
+
+export class PhoneCall {
+  readonly callId = workflowInfo().workflowId;
+  readonly state: CallState;
+  private readonly journal: CallJournal;
+  private readonly dialler: Dialler;
+  private readonly conversation: Conversation;
+  private readonly reporter: Reporter;
+  private decision?: Decision;
+
+  constructor(
+    private readonly spec: CallSpec,
+    private readonly input: CallInput<unknown>,
+  ) {
+    this.state = {
+      callId: this.callId,
+      callType: spec.callType,
+      businessKey: spec.businessKey,
+      status: 'PREPARING',
+      attempts: 0,
+      digits: [],
+      awaitingInput: false,
+      transitions: [],
+      reportStatus: 'PENDING',
+    };
+    this.journal = new CallJournal(() => this.record());
+    this.dialler = new Dialler(spec, input, this.state, this.journal, {
+      beforeDial: () => this.conversation.playFirst(),
+      status: (status, details) => this.setStatus(status, details),
+    });
+    this.conversation = new Conversation(spec, input, this.state, this.journal, this.dialler);
+    this.reporter = new Reporter(this.callId, input, this.journal);
+
+    setHandler(callStateQuery, () => this.state);
+    setHandler(providerStatusSignal, (event) => this.dialler.onProviderStatus(event));
+    setHandler(submitDigitsUpdate, (input) => this.conversation.onInput({ kind: 'keys', ...input }), {
+      validator: (input) => this.conversation.validate(input.callSid, /^[0-9*#]{0,40}$/.test(input.digits) ? undefined : 'digits must be keypad characters'),
+    });
+    setHandler(submitUtteranceUpdate, (input) => this.conversation.onInput({ kind: 'speech', ...input }), {
+      validator: (input) => this.conversation.validate(input.callSid, input.text.length > 2000 ? 'utterance too long' : undefined),
+    });
+    setHandler(nextPromptUpdate, ({ afterSeq }) => this.conversation.nextPrompt(afterSeq), {
+      validator: ({ callSid }) => this.conversation.validate(callSid, undefined),
+    });
+    setHandler(promptInterruptedSignal, (event) => {
+      // The transcript keeps what was said; this records how much of it was heard.
+      if (this.dialler.isCurrent(event.callSid)) this.journal.event('prompt_interrupted', { ...event });
+    });
+  }
+
+  /** Synthesizes every prompt before dialling. */
+  async prepare(): Promise<void> {
+    this.setStatus('PREPARING', 'synthesizing prompts');
+    await this.conversation.prepare();
+  }
+
+  /** Dials; returns the decision when nobody could be reached, undefined once someone answers. */
+  async reach(): Promise<Decision | undefined> {
+    const dialled = await this.dialler.dialUntilAnswered();
+    if (dialled === 'answered') {
+      this.conversation.started();
+      return undefined;
+    }
+    return { outcome: dialled === 'failed' ? 'FAILED' : 'NO_ANSWER' };
+  }
+
+  ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt?: string): Promise<Answer<T>> {
+    return this.conversation.ask(question, parse, retryPrompt);
+  }
+
+  prepareLine(id: string, text: string): Promise<void> {
+    return this.conversation.prepareLine(id, text);
+  }
+
+  finish(closingPrompt: string): void {
+    this.conversation.finish(closingPrompt);
+  }
+
+  /** Ends a call whose callee never gave a valid answer. */
+  noResponse(): Decision {
+    this.finish('no_response');
+    return { outcome: 'NO_RESPONSE' };
+  }
+
+  /** Reports the outcome to Jupiter (and the order's new status), stores the journal, and ends. */
+  async complete(decision: Decision, details: { reportFields: Record<string, unknown>; orderStatus?: string; riderCallId?: string }): Promise<CallResult> {
+    this.decision = decision;
+    this.conversation.close();
+    this.state.outcome = decision.outcome;
+    upsertSearchAttributes([{ key: OutcomeKey, value: decision.outcome }]);
+    this.journal.event('outcome', { ...decision });
+    this.setStatus('REPORTING', `outcome ${decision.outcome}`);
+
+    const result: CallResult = {
+      callId: this.callId,
+      outcome: decision.outcome,
+      attempts: this.state.attempts,
+      callSid: this.state.currentCallSid,
+      digits: [...this.state.digits],
+      answeredAt: this.state.answeredAt,
+      prepTimeMinutes: decision.prepTimeMinutes,
+      rejectionReason: decision.rejectionReason,
+      reportStatus: 'PENDING',
+      riderCallId: details.riderCallId,
+    };
+    result.reportStatus = await this.reporter.deliver({
+      kind: 'result',
+      method: 'POST',
+      path: '/api/voice-calls/result',
+      payload: {
+        call_id: this.callId,
+        call_sid: result.callSid ?? null,
+        call_type: this.spec.callType,
+        status: decision.outcome,
+        business_key: this.spec.businessKey,
+        ...details.reportFields,
+        digits: result.digits,
+        prep_time_minutes: decision.prepTimeMinutes ?? null,
+        rejection_reason: decision.rejectionReason ?? null,
+        answered_at: result.answeredAt ?? null,
+        attempts: result.attempts,
+      },
+    });
+    this.state.reportStatus = result.reportStatus;
+    upsertSearchAttributes([{ key: ReportStatusKey, value: result.reportStatus }]);
+
+    if (details.orderStatus) {
+      const path = this.input.jupiterOrderPath.replace('{order_id}', encodeURIComponent(this.spec.businessKey));
+      const delivery = await this.reporter.deliver({
+        kind: 'order_update',
+        method: 'PATCH',
+        path,
+        payload: { status: details.orderStatus, prep_time_minutes: decision.prepTimeMinutes ?? null, call_id: this.callId },
+      });
+      this.journal.event('order_updated', { status: details.orderStatus, delivery });
+    }
+
+    this.state.result = result;
+    this.setStatus('COMPLETED', `${decision.outcome}; report ${result.reportStatus}`);
+    await this.journal.flushed();
+    await condition(allHandlersFinished);
+    return result;
+  }
+
+  /** The CallStatus search attribute, the UI's current details, and a save of the call's row. */
+  setStatus(status: CallStatus, details: string): void {
+    this.state.status = status;
+    upsertSearchAttributes([{ key: CallStatusKey, value: status }]);
+    setCurrentDetails(`**${status}**: ${details}`);
+    this.journal.save();
+  }
+
+  private record() {
+    return {
+      callId: this.callId,
+      callType: this.spec.callType,
+      businessKey: this.spec.businessKey,
+      partyId: this.spec.partyId,
+      calleePhone: this.spec.calleePhone,
+      language: this.spec.language,
+      provider: this.input.provider,
+      status: this.state.status,
+      providerCallId: this.state.currentCallSid,
+      outcome: this.state.outcome,
+      digits: this.state.digits,
+      prepTimeMinutes: this.decision?.prepTimeMinutes,
+      rejectionReason: this.decision?.rejectionReason,
+      attempts: this.state.attempts,
+      answeredAt: this.state.answeredAt,
+      endedAt: this.state.status === 'COMPLETED' ? new Date().toISOString() : undefined,
+    };
+  }
+}

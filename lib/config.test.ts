@@ -8,6 +8,8 @@ const REAL_SECRETS = {
   NERVE_API_TOKEN: 'a-real-api-token',
   EXOTEL_WEBHOOK_SECRET: 'a-real-webhook-secret',
   EXOTEL_STREAM_PASSWORD: 'a-real-stream-password',
+  PAYLOAD_KEYS: `k2026:${Buffer.alloc(32, 7).toString('base64')}`,
+  CODEC_AUTH_TOKEN: 'a-real-codec-token',
 };
 
 describe('loadConfig: development secrets', () => {

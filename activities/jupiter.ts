@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../lib/config';
 import { db } from '../lib/db';
+import { isFinalHttpFailure } from '../lib/http-status';
 import { logger } from '../lib/logger';
 
 export interface JupiterDelivery {
@@ -55,7 +56,7 @@ export async function deliverToJupiter(delivery: JupiterDelivery): Promise<Deliv
   }
 
   const delivered = status >= 200 && status < 300;
-  const rejected = !delivered && status >= 400 && status < 500 && status !== 429;
+  const rejected = !delivered && isFinalHttpFailure(status);
   await outbox.update({
     where: { id: row.id },
     data: {

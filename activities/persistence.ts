@@ -1,7 +1,7 @@
 // The calls table, its audit log and the live-call presence the active-calls endpoint reads.
 import { cache } from '../lib/cache';
 import { db } from '../lib/db';
-import { presenceKey } from '../lib/keys';
+import { ACTIVE_CALLS_KEY, presenceKey } from '../lib/keys';
 import type { CallOutcome, CallStatus, CallType, Language, RejectionReason, TelephonyProvider } from '../workflows/types';
 
 export interface CallRecord {
@@ -79,10 +79,14 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
   ]);
 
   const presence = cache();
+  // The row carries a TTL (a call whose worker vanished falls off by itself); the set only
+  // indexes the ids, and the active-calls endpoint drops members whose row has expired.
   if (record.status === 'COMPLETED') {
     await presence.del(presenceKey(record.callId));
+    await presence.srem(ACTIVE_CALLS_KEY, record.callId);
   } else {
     const live = { call_id: record.callId, call_type: record.callType, business_key: record.businessKey, status: record.status, attempts: record.attempts, provider_call_id: record.providerCallId };
     await presence.set(presenceKey(record.callId), JSON.stringify(live), PRESENCE_TTL_SECONDS);
+    await presence.sadd(ACTIVE_CALLS_KEY, record.callId);
   }
 }

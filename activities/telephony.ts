@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { cache } from '../lib/cache';
 import { callSidKey } from '../lib/keys';
-import { logger } from '../lib/logger';
+import { logger, maskPhone } from '../lib/logger';
 import { providerModule } from '../providers/registry';
 import type { PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../providers/types';
 import type { TelephonyProvider } from '../workflows/types';
@@ -15,6 +15,8 @@ function clientOf(name: TelephonyProvider): TelephonyClient {
 
 export async function placeCall(provider: TelephonyProvider, request: PlaceCallRequest): Promise<{ callSid: string }> {
   const placed = await clientOf(provider).placeCall(request);
+  // The callee only masked (never the whole number in a log): enough to tell two calls apart.
+  logger.info({ callId: request.callId, provider, attempt: request.attempt, callee: maskPhone(request.to), callSid: placed.callSid }, 'call placed');
   // Best effort: failing here must not make Temporal retry a dial that already rang the phone.
   await cache()
     .set(callSidKey(placed.callSid), request.callId, 24 * 3600)

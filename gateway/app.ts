@@ -10,8 +10,10 @@ import type { Config } from '../lib/config';
 import { db } from '../lib/db';
 import { HttpError } from '../lib/http-error';
 import { logger } from '../lib/logger';
+import { redactSecrets } from '../lib/redact';
 import { TemporalCallControl } from './call-control';
 import { callsApi } from './routes/calls-api';
+import { temporalRetryLater } from './temporal-errors';
 import { codecRoutes } from './routes/codec';
 import { payloadCodec } from '../lib/data-converter';
 
@@ -57,11 +59,18 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
 
 /** Every error becomes a JSON answer; bad input is a 4xx and never takes the process down. */
 function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  // Temporal down or slow: "try again" (503 + Retry-After), which providers and Jupiter retry.
+  const retryLater = temporalRetryLater(err);
+  if (retryLater) {
+    logger.warn({ path: redactSecrets(req.path), reason: retryLater.code }, 'request deferred: Temporal did not answer');
+    err = retryLater;
+  }
   if (err instanceof ZodError) {
     res.status(400).json({ error: 'invalid_request', message: 'request failed validation', issues: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
     return;
   }
   if (err instanceof HttpError) {
+    if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
     res.status(err.status).json({ error: err.code, message: err.message });
     return;
   }
@@ -74,6 +83,7 @@ function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunc
     res.status(bodyError.status).json({ error: bodyError.type ?? 'bad_request', message: (err as Error).message });
     return;
   }
-  logger.error({ err, path: req.path }, 'request failed');
+  // The path can hold a secret (Exotel's webhooks authenticate by one in the path).
+  logger.error({ err, path: redactSecrets(req.path) }, 'request failed');
   res.status(500).json({ error: 'internal', message: 'internal error' });
 }

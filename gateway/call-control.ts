@@ -1,7 +1,11 @@
 // How provider webhooks reach a call's workflow: signals for status, an update for keys
 // (which returns the next prompt in the same round trip), a query for the current prompt.
+// Every Temporal call has a deadline: a stalled workflow or an unreachable server becomes a
+// 503 with Retry-After (the provider retries; the media session re-sends or re-arms), never
+// a request held open forever.
 import { ApplicationFailure, type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { callSidKey, promptKey } from '../lib/keys';
+import { loadConfig } from '../lib/config';
 import type { CallControl } from '../providers/types';
 import type { Cache } from '../lib/cache';
 import { HttpError } from '../lib/http-error';
@@ -11,14 +15,32 @@ import {
 } from '../workflows/messages';
 import type { NextPrompt } from '../workflows/types';
 import { CallIdSchema } from './schemas';
+import { temporalRetryLater } from './temporal-errors';
 
 const PROMPT_TTL_SECONDS = 3600;
+
+export interface Deadlines {
+  /** Signals, queries and the updates that carry a caller's input. */
+  updateMs: number;
+  /** The prompt watch, a long poll the media session re-arms when it runs out. */
+  watchMs: number;
+}
 
 export class TemporalCallControl implements CallControl {
   constructor(
     private readonly client: Client,
     private readonly cache: Cache,
+    private readonly deadlines: Deadlines = { updateMs: loadConfig().UPDATE_DEADLINE_MS, watchMs: loadConfig().PROMPT_WATCH_DEADLINE_MS },
   ) {}
+
+  /** Runs one Temporal call under a deadline; a timeout or an unreachable server is a 503. */
+  private async timed<T>(ms: number, call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.client.withDeadline(Date.now() + ms, call);
+    } catch (err) {
+      throw temporalRetryLater(err) ?? err;
+    }
+  }
 
   async resolveCallId(callSid: string, hint?: string): Promise<string | undefined> {
     const known = await this.cache.get(callSidKey(callSid));
@@ -29,7 +51,7 @@ export class TemporalCallControl implements CallControl {
   async reportStatus(callId: string, event: ProviderStatusEvent): Promise<'accepted' | 'finished' | 'unknown'> {
     const handle = this.client.workflow.getHandle(callId);
     try {
-      await handle.signal(providerStatusSignal, event);
+      await this.timed(this.deadlines.updateMs, () => handle.signal(providerStatusSignal, event));
       return 'accepted';
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -39,7 +61,7 @@ export class TemporalCallControl implements CallControl {
   }
 
   async submitDigits(callId: string, input: DigitsInput, requestId: string): Promise<NextPrompt> {
-    const next = await this.update(callId, () =>
+    const next = await this.update(callId, this.deadlines.updateMs, () =>
       this.client.workflow.getHandle(callId).executeUpdate(submitDigitsUpdate, { args: [input], updateId: requestId }),
     );
     await this.cache.set(promptKey(input.callSid), JSON.stringify(next), PROMPT_TTL_SECONDS);
@@ -47,25 +69,25 @@ export class TemporalCallControl implements CallControl {
   }
 
   submitUtterance(callId: string, input: UtteranceInput, requestId: string): Promise<NextPrompt> {
-    return this.update(callId, () =>
+    return this.update(callId, this.deadlines.updateMs, () =>
       this.client.workflow.getHandle(callId).executeUpdate(submitUtteranceUpdate, { args: [input], updateId: requestId }),
     );
   }
 
   async promptInterrupted(callId: string, event: PromptInterruptedEvent): Promise<void> {
-    await this.client.workflow.getHandle(callId).signal(promptInterruptedSignal, event);
+    await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).signal(promptInterruptedSignal, event));
   }
 
   watchPrompt(callId: string, watch: NextPromptWatch): Promise<NextPrompt> {
     // One id per (call attempt, position): a watch re-sent after a reconnect joins the first.
     const updateId = `watch:${watch.callSid}:${watch.afterSeq}`;
-    return this.update(callId, () => this.client.workflow.getHandle(callId).executeUpdate(nextPromptUpdate, { args: [watch], updateId }));
+    return this.update(callId, this.deadlines.watchMs, () => this.client.workflow.getHandle(callId).executeUpdate(nextPromptUpdate, { args: [watch], updateId }));
   }
 
   /** Maps a rejected update to the HTTP answer the provider gets. */
-  private async update(callId: string, send: () => Promise<NextPrompt>): Promise<NextPrompt> {
+  private async update(callId: string, deadlineMs: number, send: () => Promise<NextPrompt>): Promise<NextPrompt> {
     try {
-      return await send();
+      return await this.timed(deadlineMs, send);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'unknown_call', `no running call ${callId}`);
       if (err instanceof WorkflowUpdateFailedError) {
@@ -83,7 +105,7 @@ export class TemporalCallControl implements CallControl {
     const cached = await this.cache.get(promptKey(callSid));
     if (cached) return JSON.parse(cached) as NextPrompt;
     try {
-      return (await this.client.workflow.getHandle(callId).query(callStateQuery)).prompt;
+      return (await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).query(callStateQuery))).prompt;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
@@ -92,7 +114,7 @@ export class TemporalCallControl implements CallControl {
 
   private async exists(callId: string): Promise<boolean> {
     try {
-      await this.client.workflow.getHandle(callId).describe();
+      await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).describe());
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;

@@ -2,8 +2,12 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { dataConverter } from '../lib/data-converter';
 
+/**
+ * A lazy connection: the gateway starts (and answers 503 Retry-After) while Temporal is down,
+ * and connects on first use, instead of refusing to start.
+ */
 export async function connectClient(): Promise<Client> {
   const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } = loadConfig();
-  const connection = await Connection.connect({ address: TEMPORAL_ADDRESS });
+  const connection = Connection.lazy({ address: TEMPORAL_ADDRESS });
   return new Client({ connection, namespace: TEMPORAL_NAMESPACE, dataConverter: dataConverter() });
 }

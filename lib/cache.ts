@@ -9,8 +9,12 @@ export interface Cache {
   set(key: string, value: string | Buffer, ttlSeconds: number): Promise<void>;
   del(key: string): Promise<void>;
   incr(key: string): Promise<number>;
-  /** Keys starting with prefix; for small operational sets (live calls), not for hot paths. */
+  /** Keys starting with prefix: scans the keyspace, so only for small operational checks. */
   keys(prefix: string): Promise<string[]>;
+  /** Set members (no TTL on the set itself: callers drop members whose own rows expired). */
+  sadd(key: string, member: string): Promise<void>;
+  srem(key: string, ...members: string[]): Promise<void>;
+  smembers(key: string): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -34,12 +38,16 @@ class RedisCache implements Cache {
     } while (cursor !== '0');
     return found;
   }
+  async sadd(key: string, member: string) { await this.redis.sadd(key, member); }
+  async srem(key: string, ...members: string[]) { if (members.length) await this.redis.srem(key, ...members); }
+  smembers(key: string) { return this.redis.smembers(key); }
   async ping() { await this.redis.ping(); }
   async close() { this.redis.disconnect(); }
 }
 
 class MemoryCache implements Cache {
   private readonly entries = new Map<string, { value: string | Buffer; expiresAt: number }>();
+  private readonly sets = new Map<string, Set<string>>();
   private live(key: string) {
     const entry = this.entries.get(key);
     if (entry && entry.expiresAt < Date.now()) { this.entries.delete(key); return undefined; }
@@ -63,6 +71,12 @@ class MemoryCache implements Cache {
     return next;
   }
   async keys(prefix: string) { return [...this.entries.keys()].filter((k) => k.startsWith(prefix) && this.live(k)); }
+  async sadd(key: string, member: string) {
+    const set = this.sets.get(key) ?? new Set<string>();
+    this.sets.set(key, set.add(member));
+  }
+  async srem(key: string, ...members: string[]) { for (const m of members) this.sets.get(key)?.delete(m); }
+  async smembers(key: string) { return [...(this.sets.get(key) ?? [])]; }
   async ping() {}
   async close() {}
 }

@@ -2,6 +2,7 @@
 // The README's configuration table lists the same names; keep the two in step.
 import { z } from 'zod';
 import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from '../providers/registry';
+import { registerSecrets } from './redact';
 import { DEV_PAYLOAD_KEYS, parsePayloadKeys } from './payload-codec';
 
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
@@ -11,15 +12,27 @@ const optionalUrl = z
   .optional()
   .or(z.literal('').transform(() => undefined));
 
+/** Where the process runs. Only development and test may run on the built-in secrets. */
+const NERVE_ENVS = ['development', 'test', 'production'] as const;
+/** The settings in this module that are secrets with a working development default. */
+const BASE_DEV_SECRETS = ['NERVE_API_TOKEN', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN'];
+/** Every setting in this module whose value must never reach a log, even inside a string. */
+const BASE_SECRETS = [...BASE_DEV_SECRETS, 'JUPITER_TOKEN', 'LLM_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'DATABASE_URL', 'REDIS_URL'];
 export const DEV_CODEC_TOKEN = 'dev-codec-token-not-secret';
 
 const BaseEnv = z.object({
+  // Unset means production: a deployment that forgets it gets the guard, not the defaults.
+  NERVE_ENV: z.enum(NERVE_ENVS).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // Gateway
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   PUBLIC_BASE_URL: optionalUrl, // how providers reach the gateway; defaults to http://localhost:PORT
   NERVE_API_TOKEN: z.string().min(1).default('dev-token'),
+  // How long a webhook or media session waits for the call's workflow to take an update.
+  UPDATE_DEADLINE_MS: z.coerce.number().int().min(100).default(8_000),
+  // How long one prompt watch (a long poll) is held before the media session re-arms it.
+  PROMPT_WATCH_DEADLINE_MS: z.coerce.number().int().min(1_000).default(60_000),
 
   // Temporal
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
@@ -72,6 +85,8 @@ const BaseEnv = z.object({
   ASR_URL: optionalUrl, // Whisper-class server with OpenAI-compatible /v1/audio/transcriptions
   ASR_MODEL: z.string().default('whisper-1'),
   ASR_TIMEOUT_SECONDS: seconds(10),
+  DEEPGRAM_API_KEY: z.string().optional().transform((key) => key || undefined), // when set, Deepgram's /v1/listen transcribes instead of ASR_URL
+  DEEPGRAM_URL: z.preprocess((url) => url || undefined, z.string().url().default('https://api.deepgram.com')),
   LLM_URL: optionalUrl, // OpenAI-compatible /v1/chat/completions
   LLM_MODEL: z.string().default('gpt-4o-mini'),
   LLM_API_KEY: z.string().optional(),
@@ -97,8 +112,6 @@ const BaseEnv = z.object({
   REPORT_RETRY_MAX_SECONDS: seconds(300),
 });
 
-/** Settings whose defaults are published development values; never run with them in production. */
-export const DEV_DEFAULT_SECRETS = ['PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN'] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 type ProvidersEnv = UnionToIntersection<{ [P in ProviderName]: z.infer<(typeof PROVIDERS)[P]['env']> }[ProviderName]>;
@@ -119,15 +132,37 @@ let cached: Config | undefined;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (cached && env === process.env) return cached;
-  const parsed = envSchema().safeParse(env);
+  const schema = envSchema();
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const data = parsed.data as Omit<Config, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL?: string };
+  refuseDevSecrets(schema, data);
+  const secretNames = [...BASE_SECRETS, ...Object.values(PROVIDERS).flatMap((p) => p.secrets)];
+  registerSecrets(secretNames.map((name) => (data as Record<string, unknown>)[name] as string | undefined));
   const config: Config = { ...data, PUBLIC_BASE_URL: (data.PUBLIC_BASE_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, '') };
   if (env === process.env) cached = config;
   return config;
+}
+
+/**
+ * The built-in secrets are public (they are in this repository): outside development and test,
+ * a secret still at its default, whether unset or set to the same value, stops the process.
+ */
+function refuseDevSecrets(schema: z.AnyZodObject, data: Record<string, unknown>): void {
+  if (data.NERVE_ENV === 'development' || data.NERVE_ENV === 'test') return;
+  const names = [...BASE_DEV_SECRETS, ...Object.values(PROVIDERS).flatMap((p) => p.devSecrets)];
+  // Compared as JSON: some settings parse into objects (PAYLOAD_KEYS).
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const defaulted = names.filter((name) => same(data[name], (schema.shape[name] as z.ZodTypeAny).safeParse(undefined).data));
+  if (defaulted.length) {
+    throw new Error(
+      `Invalid configuration: ${defaulted.join(', ')} still ${defaulted.length > 1 ? 'have their' : 'has its'} development default; ` +
+        `set ${defaulted.length > 1 ? 'them' : 'it'} in the environment (NERVE_ENV=${String(data.NERVE_ENV)}; only development and test may use the defaults)`,
+    );
+  }
 }
 
 /** Forget the parsed configuration (the dev launcher and tests change env before starting parts). */

@@ -4,6 +4,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Sent as Retry-After: the caller should try the same request again after this long. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

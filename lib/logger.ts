@@ -1,5 +1,6 @@
 // Structured logs; phone numbers, tokens and credentials never reach them.
 import pino from 'pino';
+import { redactSecrets } from './redact';
 
 const REDACT_PATHS = [
   'phone', '*.phone', '*.vendor_phone', '*.rider_phone', '*.calleePhone', '*.to', '*.from',
@@ -11,6 +12,8 @@ export const logger = pino({
   level: process.env.LOG_LEVEL ?? 'info',
   base: { service: process.env.NERVE_SERVICE ?? 'nerve' },
   redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  // Field redaction misses a secret inside a string (a path, a URL in an error): cut those from every line.
+  hooks: { streamWrite: redactSecrets },
 });
 
 /** Keeps the last three digits, enough to tell calls apart in a log: +91******210. */

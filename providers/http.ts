@@ -1,6 +1,7 @@
 // What every provider's REST client shares: Basic-auth JSON requests with a timeout, and the
 // rule for which failures are worth retrying.
 import { ApplicationFailure } from '@temporalio/common';
+import { isFinalHttpFailure } from '../lib/http-status';
 
 export function basicAuth(user: string, password: string): string {
   return 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
@@ -17,8 +18,7 @@ export async function providerRequest(provider: string, url: string, authorizati
 
 /** Auth, billing and bad-number errors will not fix themselves; rate limits and 5xx will. */
 export function providerFailure(status: number, message: string): ApplicationFailure {
-  if (status === 429) return ApplicationFailure.retryable(message, 'ProviderRateLimited');
-  if (status >= 500) return ApplicationFailure.retryable(message, 'ProviderUnavailable');
+  if (!isFinalHttpFailure(status)) return ApplicationFailure.retryable(message, status === 429 ? 'ProviderRateLimited' : 'ProviderUnavailable');
   if (status === 401 || status === 403) return ApplicationFailure.nonRetryable(message, 'ProviderAuth');
   if (status === 402) return ApplicationFailure.nonRetryable(message, 'ProviderBilling');
   return ApplicationFailure.nonRetryable(message, 'ProviderRejected'); // 400 invalid number, 404, ...

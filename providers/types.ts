@@ -55,6 +55,8 @@ export interface TelephonyProviderModule<Env extends z.AnyZodObject = z.AnyZodOb
   env: Env;
   /** Settings that are secrets with a working development default, refused outside local development. */
   devSecrets: readonly string[];
+  /** Every setting that is a secret (devSecrets included): its value is cut out of all log lines. */
+  secrets: readonly string[];
   client(): TelephonyClient;
   webhooks(control: CallControl): Router;
   stream?: MediaStreamProvider;

@@ -20,6 +20,7 @@ async function startEmbeddedPostgres(port: number): Promise<string> {
 }
 
 async function main() {
+  env('NERVE_ENV', 'development'); // a local run may use the built-in secrets
   const port = Number(env('PORT', '8080'));
   const temporalPort = Number(env('NERVE_TEMPORAL_PORT', '7233'));
   const uiPort = Number(env('NERVE_TEMPORAL_UI_PORT', '8233'));

@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset DATABASE_URL REDIS_URL
+# Tests run on the built-in development secrets (lib/config.ts refuses them in production).
+export NERVE_ENV=test
 [ -d generated/prisma ] || npm run --silent prisma:generate >/dev/null
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { encodeWav, pcm16ToBytesLE } from '../lib/audio';
 import { loadConfig } from '../lib/config';
+import { isFinalHttpFailure } from '../lib/http-status';
 
 export type AsrLanguage = 'hi' | 'en' | 'hinglish';
 
@@ -58,9 +59,9 @@ const VerboseJson = z.object({
 });
 
 export async function transcribe(audio: Int16Array, sampleRate: number, options: TranscribeOptions = {}): Promise<Transcript> {
-  if (process.env.DEEPGRAM_API_KEY) return transcribeWithDeepgram(audio, sampleRate, options);
-
   const config = loadConfig();
+  if (config.DEEPGRAM_API_KEY) return transcribeWithDeepgram(audio, sampleRate, options);
+
   if (!config.ASR_URL) throw new AsrError('ASR_URL is not configured', false);
 
   const form = new FormData();
@@ -124,10 +125,10 @@ export async function transcribeWithDeepgram(
   audio: Int16Array,
   sampleRate: number,
   options: TranscribeOptions = {},
-  apiKey = process.env.DEEPGRAM_API_KEY,
+  apiKey = loadConfig().DEEPGRAM_API_KEY,
 ): Promise<Transcript> {
   if (!apiKey) throw new AsrError('DEEPGRAM_API_KEY is not set', false);
-  const url = new URL('/v1/listen', process.env.DEEPGRAM_URL || 'https://api.deepgram.com');
+  const url = new URL('/v1/listen', loadConfig().DEEPGRAM_URL);
   url.searchParams.set('model', 'nova-2');
   // Without a hint Deepgram assumes English; our callers mostly speak Hindi or Hinglish.
   url.searchParams.set('language', DEEPGRAM_LANGUAGE[options.language ?? 'hi']);
@@ -167,7 +168,7 @@ async function post(url: URL, init: RequestInit, timeoutSeconds: number): Promis
   }
   if (!response.ok) {
     const detail = (await response.text().catch(() => '')).slice(0, 200);
-    const retryable = response.status >= 500 || response.status === 429;
+    const retryable = !isFinalHttpFailure(response.status);
     throw new AsrError(`ASR server answered ${response.status}${detail ? `: ${detail}` : ''}`, retryable, response.status);
   }
   try {

@@ -4,6 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { loadConfig } from '../lib/config';
+import { isFinalHttpFailure } from '../lib/http-status';
 
 export interface ChatTurn {
   role: 'user' | 'assistant';
@@ -116,7 +117,7 @@ async function complete(baseUrl: string, model: string, apiKey: string | undefin
   }
   if (!response.ok) {
     const message = `LLM host answered ${response.status}: ${(await response.text().catch(() => '')).slice(0, 200)}`;
-    if (response.status >= 400 && response.status < 500 && response.status !== 429) throw ApplicationFailure.nonRetryable(message, 'LlmRejected');
+    if (isFinalHttpFailure(response.status)) throw ApplicationFailure.nonRetryable(message, 'LlmRejected');
     throw ApplicationFailure.retryable(message, 'LlmUnavailable');
   }
   const parsed = CompletionSchema.safeParse(await response.json().catch(() => undefined));

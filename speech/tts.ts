@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { encodeWav, parseWav, pcm16FromBytesLE, resamplePcm16 } from '../lib/audio';
 import { cache } from '../lib/cache';
 import { loadConfig } from '../lib/config';
+import { isFinalHttpFailure } from '../lib/http-status';
 import { ttsAudioKey, ttsStatsKey } from '../lib/keys';
 import type { Language } from '../workflows/types';
 
@@ -75,7 +76,7 @@ async function speechRequest(vendor: string, url: URL, init: { headers: Record<s
   }
   if (!response.ok) {
     const message = `${vendor} answered ${response.status}`;
-    if (response.status >= 400 && response.status < 500 && response.status !== 429) throw ApplicationFailure.nonRetryable(message, 'TtsRejected');
+    if (isFinalHttpFailure(response.status)) throw ApplicationFailure.nonRetryable(message, 'TtsRejected');
     throw ApplicationFailure.retryable(message, 'TtsUnavailable');
   }
   return response;

@@ -1,6 +1,8 @@
 // End-to-end call tests: real Temporal, PostgreSQL and Redis; fake Exotel and Jupiter.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import Redis from 'ioredis';
+import { ACTIVE_CALLS_KEY } from '../lib/keys';
 import { useHarness, vendorOrder } from './harness';
 
 const { h, db } = useHarness();
@@ -154,8 +156,16 @@ describe('vendor order confirmation', () => {
     assert.equal(state.status, 200);
     assert.equal(state.body.status, 'DIALING');
     assert.equal(state.body.currentCallSid, connect.callSid);
+    // The live list is a set of call ids (no keyspace scan); an id whose presence row expired is dropped.
+    const redis = new Redis(process.env.REDIS_URL!);
+    await redis.sadd(ACTIVE_CALLS_KEY, 'vendor-order-confirmation-EXPIRED');
     const active = await h.api('GET', '/api/nerve/active-calls');
     assert.ok(active.body.calls.some((c: any) => c.call_id === first.body.call_id), 'the live call is listed');
+    assert.ok(!active.body.calls.some((c: any) => c.call_id === 'vendor-order-confirmation-EXPIRED'));
+    assert.equal(active.body.count, active.body.calls.length);
+    const members = await redis.smembers(ACTIVE_CALLS_KEY);
+    assert.ok(members.includes(first.body.call_id), 'the call is in the active set');
+    assert.ok(!members.includes('vendor-order-confirmation-EXPIRED'), 'the expired member was removed');
 
     await h.exotel.answer(connect.callSid);
     await h.exotel.press(connect.callSid, '0');
@@ -166,6 +176,8 @@ describe('vendor order confirmation', () => {
     assert.equal(h.exotel.connectFor(order.vendor_phone).length, 1);
     const afterwards = await h.api('GET', '/api/nerve/active-calls');
     assert.ok(!afterwards.body.calls.some((c: any) => c.call_id === first.body.call_id), 'finished calls leave the live list');
+    assert.ok(!(await redis.smembers(ACTIVE_CALLS_KEY)).includes(first.body.call_id), 'and the active set');
+    redis.disconnect();
   });
 
   test('duplicate and out-of-order callbacks make one transition each', async () => {
@@ -184,7 +196,12 @@ describe('vendor order confirmation', () => {
     await h.exotel.sendStatus(redial.callSid, { EventType: 'answered' });
     const answered = (await h.api('GET', `/api/nerve/calls/${callId}`)).body.transitions.filter((t: any) => t.callSid === redial.callSid);
     assert.equal(answered.length, 1);
-    await h.exotel.press(redial.callSid, '1');
+    // The byte-identical request twice at once (Exotel gave up waiting and retried), then again later.
+    const accept = h.exotel.passthruUrl(redial.callSid, '1');
+    const copies = [...(await Promise.all([h.exotel.sendPassthru(redial.callSid, accept), h.exotel.sendPassthru(redial.callSid, accept)]))];
+    copies.push(await h.exotel.sendPassthru(redial.callSid, accept));
+    for (const copy of copies) assert.deepEqual([copy.status, copy.body?.prompt], [200, 'prep_time'], 'every copy gets the first answer');
+    assert.deepEqual((await h.api('GET', `/api/nerve/calls/${callId}`)).body.digits, ['1'], 'the retried keys are recorded once');
     await h.exotel.press(redial.callSid, '1');
     await h.exotel.hangUp(redial.callSid);
     await h.exotel.hangUp(redial.callSid);
@@ -266,9 +283,16 @@ describe('crash recovery', () => {
     const { order, callId, callSid } = await startVendorCall('C1101');
     await h.exotel.answer(callSid);
     await h.killWorker('calls');
-    const whileDown = h.exotel.press(callSid, '1'); // waits in Temporal until a worker is back
+    // The keys wait in Temporal for a worker, up to the update deadline; then 503 Retry-After,
+    // and Exotel's retry (the identical request) gets the answer once a worker is back.
+    const keys = h.exotel.passthruUrl(callSid, '1');
+    const whileDown = h.exotel.sendPassthru(callSid, keys);
     await h.startWorker('calls');
-    const accepted = await whileDown;
+    let accepted = await whileDown;
+    for (let i = 0; accepted.status === 503 && i < 20; i++) {
+      assert.ok(accepted.retryAfter, 'a 503 says when to retry');
+      accepted = await h.exotel.sendPassthru(callSid, keys);
+    }
     assert.equal(accepted.body?.prompt, 'prep_time', JSON.stringify(accepted));
     await h.exotel.press(callSid, '3');
     await h.exotel.hangUp(callSid);

@@ -90,7 +90,7 @@ export class MediaStreams {
     if (known) return known;
     let wav = hash ? await this.cache.getBuffer(ttsAudioKey(hash)) : null;
     if (!wav) {
-      hash = audioHashOf(await synthesizeToCache(prompt.text, languageOf(prompt.text)));
+      hash = audioHashOf(await synthesizeToCache(prompt.text, prompt.language ?? languageOf(prompt.text)));
       wav = hash ? await this.cache.getBuffer(ttsAudioKey(hash)) : null;
     }
     if (!hash || !wav) throw new Error(`no audio for prompt ${prompt.id}`);

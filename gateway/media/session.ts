@@ -7,6 +7,7 @@ import type { CallControl } from '../../providers/types';
 import { StreamProtocolError, type MediaStreamCodec, type StreamEvent } from '../../providers/media-stream';
 import { mulawToPcm16, readPcm16LE, StreamResampler } from '../../lib/audio';
 import { Endpointer, type SpeechEnd } from '../../lib/audio/endpointer';
+import { HttpError } from '../../lib/http-error';
 import { logger } from '../../lib/logger';
 import { TimingRing } from '../../lib/timing-ring';
 import type { Language, NextPrompt } from '../../workflows/types';
@@ -16,6 +17,15 @@ import { Playback, type StreamFormat } from './playback';
 const FRAME_SAMPLES = 160; // 20 ms at 8 kHz, what the endpointer takes
 const MAX_BAD_FRAMES = 20;
 const FILLER_ID = 'filler';
+/** Keys pressed before the session is ready are kept for it (a handful; more is not a caller). */
+const MAX_EARLY_DTMF = 16;
+/** A turn whose update timed out is sent again (same update id) this many times before giving up. */
+const TURN_RETRIES = 2;
+/** Pause before re-arming a prompt watch that failed for a reason other than a timeout. */
+const WATCH_RETRY_MS = 500;
+
+/** The workflow did not answer in time (503 retry_later): try again, the call is not over. */
+const isRetryLater = (err: unknown) => err instanceof HttpError && err.status === 503;
 
 export interface SessionDeps {
   control: CallControl;
@@ -33,7 +43,10 @@ export interface SessionDeps {
 }
 
 export class MediaSession {
-  private phase: 'awaiting-start' | 'live' | 'closing' | 'closed' = 'awaiting-start';
+  // 'starting': start arrived, the call id and endpointer are being set up; frames are held.
+  private phase: 'awaiting-start' | 'starting' | 'live' | 'closing' | 'closed' = 'awaiting-start';
+  /** Keys pressed before the session was live, replayed once it is. */
+  private earlyDigits: string[] = [];
   private callId = '';
   private callSid = '';
   private streamSid = '';
@@ -99,13 +112,14 @@ export class MediaSession {
   private handle(event: StreamEvent): void {
     if (event.kind === 'connected') return;
     if (event.kind === 'start') return void this.start(event).catch((err) => this.fail('start failed', err));
-    if (this.phase !== 'live') return this.badFrame(`${event.kind} before start`);
+    if (this.phase === 'awaiting-start' || this.phase === 'starting') return this.beforeLive(event);
+    if (this.phase !== 'live') return;
     if (event.streamSid && event.streamSid !== this.streamSid) return this.badFrame(`${event.kind} for another stream`);
     switch (event.kind) {
       case 'media':
         return this.onAudio(event.payload);
       case 'dtmf':
-        return this.respond(() => this.deps.control.submitDigits(this.callId, { callSid: this.callSid, digits: event.digit }, this.requestId()));
+        return this.onDigit(event.digit);
       case 'mark':
         return this.playback?.onMark(event.name);
       case 'stop':
@@ -113,25 +127,47 @@ export class MediaSession {
     }
   }
 
+  /**
+   * A well-formed frame before the session is live is the provider being early, not a bad
+   * frame: keys are kept for later, audio and marks (nothing is playing yet) are dropped.
+   * Only a stop means something now. A socket that never sends start still meets the timer.
+   */
+  private beforeLive(event: Exclude<StreamEvent, { kind: 'start' | 'connected' }>): void {
+    if (this.streamSid && event.streamSid && event.streamSid !== this.streamSid) return this.badFrame(`${event.kind} for another stream`);
+    if (event.kind === 'dtmf' && this.earlyDigits.length < MAX_EARLY_DTMF) this.earlyDigits.push(event.digit);
+    if (event.kind === 'stop') this.close(1000, 'stopped before the session was ready');
+  }
+
   private async start(event: Extract<StreamEvent, { kind: 'start' }>): Promise<void> {
     if (this.phase !== 'awaiting-start') return this.badFrame('a second start event');
     clearTimeout(this.startTimer);
-    this.phase = 'live';
+    this.phase = 'starting';
+    this.streamSid = event.streamSid; // known now, so frames during set-up can be checked against it
     const callId = await this.deps.control.resolveCallId(event.callSid, event.customParameters.callId);
+    if (this.phase !== 'starting') return; // the socket closed meanwhile
     if (!callId) return this.close(1008, `unknown call ${event.callSid}`);
-    Object.assign(this, { callId, stateKey: callId, callSid: event.callSid, streamSid: event.streamSid });
+    Object.assign(this, { callId, stateKey: callId, callSid: event.callSid });
     this.format = { encoding: event.encoding, sampleRate: event.sampleRate };
     if (event.encoding === 'pcm16' && event.sampleRate !== 8000) this.resampler = new StreamResampler(event.sampleRate, 8000);
     this.playback = new Playback((frame) => this.send(frame), this.codec, this.streamSid, this.format);
-    this.endpointer = await Endpointer.create({ sampleRate: 8000, ...this.deps.vad });
+    const endpointer = await Endpointer.create({ sampleRate: 8000, ...this.deps.vad });
+    if (this.phase !== 'starting') return endpointer.dispose();
+    this.endpointer = endpointer;
     this.endpointer.on('speech-start', () => this.onSpeechStart());
     this.endpointer.on('speech-end', (end) => this.onSpeechEnd(end));
+    this.phase = 'live';
     this.log.info({ callId, streamSid: this.streamSid, format: this.format }, 'media stream started');
+    for (const digit of this.earlyDigits.splice(0)) this.onDigit(digit);
     // A stream only starts on a connected call, whatever the status callback's timing.
     await this.deps.control.reportStatus(callId, { callSid: this.callSid, event: 'answered' });
 
     this.publish('listening');
     void this.watchPrompts();
+  }
+
+  private onDigit(digit: string): void {
+    const requestId = this.requestId();
+    this.respond(() => this.deps.control.submitDigits(this.callId, { callSid: this.callSid, digits: digit }, requestId));
   }
 
   /** The per-frame path: decode, resample if needed, cut into 20 ms frames. Reuses its buffers. */
@@ -170,29 +206,42 @@ export class MediaSession {
   private onSpeechEnd(end: SpeechEnd): void {
     const audio = end.audio;
     const durationMs = Math.round((audio.length / 8000) * 1000);
+    const requestId = this.requestId();
+    let heard: Promise<Awaited<ReturnType<SessionDeps['transcribe']>>> | undefined;
     this.respond(async () => {
-      const heard = await this.deps.transcribe(audio, this.language);
-      if (!heard?.text.trim()) return undefined;
-      const input = { callSid: this.callSid, text: heard.text.trim(), confidence: heard.confidence, language: heard.language, durationMs };
-      return this.deps.control.submitUtterance(this.callId, input, this.requestId());
+      const text = (await (heard ??= this.deps.transcribe(audio, this.language)))?.text.trim(); // once, even if the update is retried
+      if (!text) return undefined;
+      const input = { callSid: this.callSid, text, confidence: (await heard)!.confidence, language: (await heard)!.language, durationMs };
+      return this.deps.control.submitUtterance(this.callId, input, requestId);
     });
   }
 
-  /** Sends one input to the workflow and plays its answer; turns run one at a time, in order. */
+  /**
+   * Sends one input to the workflow and plays its answer; turns run one at a time, in order.
+   * `ask` must be safe to repeat: a turn the workflow did not answer in time is sent again under
+   * the same update id, and after that the prompt watch brings whatever the call says next.
+   */
   private respond(ask: () => Promise<NextPrompt | undefined>): void {
     this.turn = this.turn.then(async () => {
       if (this.phase !== 'live') return;
       let answered = false;
       const filler = setTimeout(() => void this.playFiller(() => answered), this.deps.fillerAfterMs);
       try {
-        const next = await ask();
-        answered = true;
-        clearTimeout(filler);
-        if (next) this.offer(next);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const next = await ask();
+            if (next) this.offer(next);
+            return;
+          } catch (err) {
+            if (!isRetryLater(err) || attempt >= TURN_RETRIES || this.phase !== 'live') throw err;
+            this.log.warn({ callId: this.callId, attempt }, 'turn timed out; sending it again');
+          }
+        }
       } catch (err) {
+        this.log.warn({ err: (err as Error).message, callId: this.callId }, 'turn rejected');
+      } finally {
         answered = true;
         clearTimeout(filler);
-        this.log.warn({ err: (err as Error).message, callId: this.callId }, 'turn rejected');
       }
     });
   }
@@ -204,14 +253,19 @@ export class MediaSession {
 
   /**
    * Keeps one watch open on the call's prompts, so prompts the workflow plays on its own (a
-   * reprompt after silence, the time-limit goodbye) reach the caller too. It ends when the
-   * call stops accepting input.
+   * reprompt after silence, the time-limit goodbye) reach the caller too. Each watch has a
+   * deadline; one that runs out (503) is simply re-armed. It ends when the call stops
+   * accepting input (any other refusal).
    */
   private async watchPrompts(): Promise<void> {
     while (this.phase === 'live') {
       try {
         this.offer(await this.deps.control.watchPrompt(this.callId, { callSid: this.callSid, afterSeq: this.lastPromptSeq }));
       } catch (err) {
+        if (isRetryLater(err)) {
+          if (err instanceof HttpError && err.code !== 'retry_later') await new Promise((r) => setTimeout(r, WATCH_RETRY_MS)); // Temporal down: don't spin
+          continue;
+        }
         if (this.phase === 'live') this.log.info({ callId: this.callId, reason: (err as Error).message }, 'prompt watch ended');
         return;
       }
@@ -227,13 +281,16 @@ export class MediaSession {
 
   private async play(prompt: NextPrompt): Promise<void> {
     if (!this.playback || this.phase !== 'live') return;
-    this.language = languageOf(prompt.text);
+    this.language = prompt.language ?? languageOf(prompt.text);
     const audio = await this.deps.promptAudio(prompt, this.format);
+    // Audio takes its own time to arrive: a newer prompt offered meanwhile wins.
+    if (prompt.seq !== this.lastPromptSeq || this.phase !== 'live') return;
     this.publish('speaking', { prompt: prompt.id });
     const how = await this.playback.play(prompt.id, audio);
     if (how === 'done') this.publish('listening');
-    // The stream ends (and the provider's flow moves on / hangs up) once the goodbye is heard.
-    if (prompt.hangup && how === 'done') {
+    // A goodbye ends the stream (and the provider's flow moves on / hangs up) whether it was
+    // heard out or talked over: the call is over either way, and the line must not stay open.
+    if (prompt.hangup) {
       this.endedByUs = true;
       this.close(1000, 'call finished');
     }

@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { presenceKey, TTS_AUDIO_PREFIX, ttsStatsKey } from '../../lib/keys';
+import { ACTIVE_CALLS_KEY, presenceKey, TTS_AUDIO_PREFIX, ttsStatsKey } from '../../lib/keys';
 import type { Cache } from '../../lib/cache';
 import { type Config } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
@@ -139,8 +139,11 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
   });
 
   router.get('/active-calls', async (_req, res) => {
-    const keys = await cache.keys(presenceKey(''));
-    const calls = (await Promise.all(keys.map((k) => cache.get(k)))).filter((v): v is string => !!v).map((v) => JSON.parse(v));
+    // Reads the set of live ids, never the keyspace; ids whose presence row expired are pruned.
+    const ids = await cache.smembers(ACTIVE_CALLS_KEY);
+    const rows = await Promise.all(ids.map((id) => cache.get(presenceKey(id))));
+    await cache.srem(ACTIVE_CALLS_KEY, ...ids.filter((_, i) => !rows[i]));
+    const calls = rows.filter((v): v is string => !!v).map((v) => JSON.parse(v));
     res.json({ count: calls.length, calls });
   });
 

@@ -9,6 +9,7 @@ export const twilio: TelephonyProviderModule<typeof twilioEnv> = {
   name: 'twilio',
   env: twilioEnv,
   devSecrets: [], // Twilio signs with the account's auth token, which has no default
+  secrets: ['TWILIO_AUTH_TOKEN'],
   client: () => new TwilioClient(),
   webhooks: twilioWebhooks,
   // Twilio signs the WebSocket upgrade like a webhook, so the socket needs no other credential.

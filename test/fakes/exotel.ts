@@ -21,6 +21,14 @@ export interface FlowUrls {
   passthruUrl: string;
 }
 
+/** Our answer to a Passthru request, and the prompt the flow's Greeting then fetched. */
+export interface PassthruAnswer {
+  status: number;
+  prompt?: string;
+  body: any;
+  retryAfter?: string;
+}
+
 /** What the simulated callee does when the phone rings; 'manual' leaves it to the test. */
 export type CalleeScript = 'manual' | { ring: 'no-answer' | 'busy' } | { ring: 'answer'; keys: string[]; keyDelayMs?: number };
 
@@ -143,7 +151,16 @@ export class FakeExotel {
   }
 
   /** Gather collected keys; the Passthru applet reports them and the flow branches on our status. */
-  async press(callSid: string, digits: string): Promise<{ status: number; prompt?: string; body: any }> {
+  press(callSid: string, digits: string): Promise<PassthruAnswer> {
+    return this.sendPassthru(callSid, this.passthruUrl(callSid, digits));
+  }
+
+  /**
+   * The Passthru request for one key press. Each press is a new request (its CurrentTime
+   * differs: a real flow plays a prompt between two Gathers); Exotel retrying it sends this
+   * very URL again, byte for byte, which is what `sendPassthru(callSid, url)` does.
+   */
+  passthruUrl(callSid: string, digits: string): string {
     const call = this.call(callSid);
     const query = new URLSearchParams({
       CallSid: callSid, CallFrom: call.form.From, CallTo: call.form.CallerId, Direction: 'outbound-api',
@@ -151,10 +168,14 @@ export class FakeExotel {
       EndTime: '1970-01-01 05:30:00', CallType: 'call-attempt', digits: `"${digits}"`, RecordingUrl: '',
       CustomField: call.form.CustomField ?? '',
     });
-    const response = await fetch(`${this.flow.passthruUrl}?${query}`, { redirect: 'manual' });
+    return `${this.flow.passthruUrl}?${query}`;
+  }
+
+  async sendPassthru(callSid: string, url: string): Promise<PassthruAnswer> {
+    const response = await fetch(url, { redirect: 'manual' });
     const body = await response.json().catch(() => null);
     const prompt = response.status === 200 || response.status === 302 ? await this.fetchPrompt(callSid) : undefined;
-    return { status: response.status, prompt, body };
+    return { status: response.status, prompt, body, retryAfter: response.headers.get('retry-after') ?? undefined };
   }
 
   async hangUp(callSid: string, status: 'completed' | 'no-answer' | 'busy' | 'failed' = 'completed') {

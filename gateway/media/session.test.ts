@@ -1,0 +1,182 @@
+// MediaSession on a real loopback WebSocket with a stub CallControl (no Temporal): the prompt
+// rules (newest wins, a goodbye always hangs up), frames during setup, and stalled updates.
+process.env.NERVE_ENV ??= 'test';
+process.env.LOG_LEVEL ??= 'silent';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { WebSocketServer } from 'ws';
+import { HttpError } from '../../lib/http-error';
+import { exotelStreamCodec } from '../../providers/exotel/stream';
+import type { CallControl } from '../../providers/types';
+import { StreamCaller } from '../../test/fakes/stream-caller';
+import { speak } from '../../test/speech';
+import type { NextPrompt } from '../../workflows/types';
+import { MediaSession, type SessionDeps } from './session';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const never = <T>() => new Promise<T>(() => {});
+
+/** `ms` of a quiet tone as 8 kHz PCM16 bytes: prompt audio for the stub. */
+function toneBytes(ms: number): Buffer {
+  const out = Buffer.alloc(ms * 16);
+  for (let i = 0; i < out.length / 2; i++) out.writeInt16LE(Math.round(300 * Math.sin((2 * Math.PI * 300 * i) / 8000)), i * 2);
+  return out;
+}
+
+interface Stub {
+  control: CallControl;
+  deps: Partial<SessionDeps>;
+  digits: string[];
+  spoken: string[]; // prompt ids in the order the session started speaking them
+}
+
+function stub(overrides: Partial<CallControl> = {}, deps: Partial<SessionDeps> = {}): Stub {
+  const s: Stub = { digits: [], spoken: [], deps, control: undefined as unknown as CallControl };
+  s.control = {
+    resolveCallId: async (_sid, hint) => hint ?? 'call-1',
+    reportStatus: async () => 'accepted',
+    currentPrompt: async () => undefined,
+    submitDigits: async (_id, input) => {
+      s.digits.push(input.digits);
+      return never();
+    },
+    submitUtterance: () => never(),
+    promptInterrupted: async () => {},
+    watchPrompt: () => never(),
+    ...overrides,
+  };
+  return s;
+}
+
+let server: http.Server;
+let wss: WebSocketServer;
+let url = '';
+let current: Stub;
+
+before(async () => {
+  server = http.createServer();
+  wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => {
+    const s = current;
+    new MediaSession(ws, exotelStreamCodec, {
+      control: s.control,
+      transcribe: async () => ({ text: 'hello', confidence: 0.9, language: 'en' }),
+      promptAudio: async () => toneBytes(3000),
+      fillerAudio: async () => undefined,
+      saveState: async (_id, state) => {
+        if (state?.activity === 'speaking') s.spoken.push(String(state.prompt));
+      },
+      vad: { minSpeechMs: 250, endSilenceMs: 600 },
+      fillerAfterMs: 60_000,
+      startTimeoutMs: 5_000,
+      ...s.deps,
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  for (const ws of wss.clients) ws.terminate();
+  await new Promise((r) => server.close(r));
+});
+
+async function connect(s: Stub): Promise<StreamCaller> {
+  current = s;
+  return StreamCaller.open(url, 'exotel');
+}
+
+const prompt = (seq: number, fields: Partial<NextPrompt> = {}): NextPrompt => ({ id: `p${seq}`, text: `Prompt ${seq}.`, hangup: false, seq, ...fields });
+
+describe('media session', () => {
+  test('a goodbye the caller talks over still ends the stream', async () => {
+    let watches = 0;
+    const s = stub({ watchPrompt: () => (watches++ === 0 ? Promise.resolve(prompt(1, { id: 'goodbye', hangup: true })) : never()) });
+    const caller = await connect(s);
+    caller.start('CA-goodbye', { callId: 'call-1' });
+    await caller.waitFor(() => caller.received.some((m) => m.event === 'media'), 5000, 'the goodbye to start');
+    caller.speak(await speak('Wait, one more thing please, I have a question', 'en'));
+    caller.silence(900);
+    await caller.waitFor(() => caller.clears > 0, 5000, 'the barge-in to clear the goodbye');
+    await caller.waitFor(() => caller.closed !== undefined, 3000, 'the stream to close after the interrupted goodbye');
+    assert.equal(caller.closed!.code, 1000);
+  });
+
+  test('an older prompt whose audio is slow never plays after a newer one', async () => {
+    let watches = 0;
+    const s = stub(
+      {
+        watchPrompt: () => (watches++ === 0 ? Promise.resolve(prompt(1)) : never()),
+        submitDigits: async () => prompt(2),
+      },
+      { promptAudio: async (p) => (p.seq === 1 ? sleep(600).then(() => toneBytes(1000)) : toneBytes(1000)) },
+    );
+    const caller = await connect(s);
+    caller.start('CA-race', { callId: 'call-1' });
+    await sleep(150); // the watch has offered prompt 1, whose audio is still on its way
+    caller.dtmf('1'); // the reply (prompt 2) arrives at once
+    await sleep(1200);
+    assert.deepEqual(s.spoken, ['p2'], 'only the newest prompt is spoken');
+    caller.close();
+  });
+
+  test('frames that arrive before and during set-up are neither counted as bad nor lost', async () => {
+    const s = stub({ resolveCallId: (_sid, hint) => sleep(400).then(() => hint) });
+    const caller = await connect(s);
+    caller.send({ event: 'connected' });
+    caller.send({ event: 'media', stream_sid: 'MZCA-setup', media: { chunk: '0', timestamp: '0', payload: Buffer.alloc(320).toString('base64') } });
+    caller.start('CA-setup', { callId: 'call-1' });
+    caller.silence(600); // 30 media frames while the call id is still being looked up
+    caller.send({ event: 'mark', stream_sid: 'MZCA-setup', mark: { name: '1:0' } });
+    caller.dtmf('5');
+    await caller.waitFor(() => s.digits.length > 0, 3000, 'the early key to reach the call');
+    assert.deepEqual(s.digits, ['5']);
+    assert.equal(caller.closed, undefined, 'the live call keeps its socket');
+    caller.close();
+  });
+
+  test('a prompt watch that times out (503) is re-armed, and a stalled turn is retried with the same request id', async () => {
+    const watched: number[] = [];
+    const requestIds: string[] = [];
+    const s = stub({
+      watchPrompt: async (_id, w) => {
+        watched.push(w.afterSeq);
+        if (watched.length < 3) throw new HttpError(503, 'retry_later', 'the call did not answer in time');
+        return never();
+      },
+      submitDigits: async (_id, _input, requestId) => {
+        requestIds.push(requestId);
+        if (requestIds.length === 1) throw new HttpError(503, 'retry_later', 'the call did not answer in time');
+        return prompt(1);
+      },
+    });
+    const caller = await connect(s);
+    caller.start('CA-stall', { callId: 'call-1' });
+    await sleep(100);
+    caller.dtmf('1');
+    await caller.waitFor(() => s.spoken.includes('p1'), 5000, 'the retried turn to be answered');
+    assert.ok(watched.length >= 3, `the watch was re-armed (${watched.length} watches)`);
+    assert.equal(requestIds.length, 2);
+    assert.equal(requestIds[0], requestIds[1], 'the retry is the same update');
+    caller.close();
+  });
+
+  test("the ASR hint is the call's language, not a guess from the prompt's text", async () => {
+    let watches = 0;
+    const hints: string[] = [];
+    const s = stub(
+      { watchPrompt: () => (watches++ === 0 ? Promise.resolve(prompt(1, { text: 'OK.', language: 'hi' })) : never()) },
+      { transcribe: async (_audio, language) => (hints.push(language), undefined), promptAudio: async () => toneBytes(200) },
+    );
+    const caller = await connect(s);
+    caller.start('CA-lang', { callId: 'call-1' });
+    await caller.heardPrompt(5000);
+    caller.speak(await speak('Yes, that is right', 'en'));
+    caller.silence(900);
+    await caller.waitFor(() => hints.length > 0, 5000, 'the utterance to be transcribed');
+    assert.deepEqual(hints, ['hi']);
+    caller.close();
+  });
+});

@@ -1,0 +1,46 @@
+// Unit tests for the configuration guard: secrets with a development default are refused
+// outside local development, and the error names the setting.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadConfig } from './config';
+
+const REAL_SECRETS = {
+  NERVE_API_TOKEN: 'a-real-api-token',
+  EXOTEL_WEBHOOK_SECRET: 'a-real-webhook-secret',
+  EXOTEL_STREAM_PASSWORD: 'a-real-stream-password',
+  PAYLOAD_KEYS: `k2026:${Buffer.alloc(32, 7).toString('base64')}`,
+  CODEC_AUTH_TOKEN: 'a-real-codec-token',
+};
+
+describe('loadConfig: development secrets', () => {
+  test('production is the default environment and refuses every default secret by name', () => {
+    assert.throws(() => loadConfig({}), (err: Error) => {
+      for (const name of ['NERVE_API_TOKEN', 'EXOTEL_WEBHOOK_SECRET', 'EXOTEL_STREAM_PASSWORD']) assert.match(err.message, new RegExp(name));
+      assert.match(err.message, /NERVE_ENV/);
+      return true;
+    });
+  });
+
+  test('a secret set to its development default value is refused too', () => {
+    assert.throws(() => loadConfig({ NERVE_ENV: 'production', ...REAL_SECRETS, EXOTEL_STREAM_PASSWORD: 'dev-exotel-stream-secret' }), /EXOTEL_STREAM_PASSWORD/);
+    assert.throws(() => loadConfig({ NERVE_ENV: 'production', ...REAL_SECRETS, NERVE_API_TOKEN: 'dev-token' }), /NERVE_API_TOKEN/);
+  });
+
+  test('production starts once every secret is set', () => {
+    const config = loadConfig({ NERVE_ENV: 'production', ...REAL_SECRETS });
+    assert.equal(config.NERVE_ENV, 'production');
+    assert.equal(config.EXOTEL_WEBHOOK_SECRET, 'a-real-webhook-secret');
+  });
+
+  test('development and test keep the working defaults', () => {
+    for (const NERVE_ENV of ['development', 'test']) {
+      const config = loadConfig({ NERVE_ENV });
+      assert.equal(config.NERVE_API_TOKEN, 'dev-token');
+      assert.equal(config.EXOTEL_WEBHOOK_SECRET, 'dev-exotel-webhook-secret');
+    }
+  });
+
+  test('an unknown environment name is a configuration error', () => {
+    assert.throws(() => loadConfig({ NERVE_ENV: 'staging', ...REAL_SECRETS }), /NERVE_ENV/);
+  });
+});

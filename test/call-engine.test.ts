@@ -2,17 +2,11 @@
 // waits for the rider, and a worker dying while Jupiter is being told.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { eventually, useHarness, vendorOrder } from './harness';
+import { eventually, startVendorCall as startHarnessVendorCall, useHarness } from './harness';
 
 const { h, db } = useHarness();
 
-async function startVendorCall(orderId: string, overrides: Record<string, unknown> = {}) {
-  const order = vendorOrder(orderId, overrides);
-  const started = await h.api('POST', '/api/nerve/vendor-order-confirmation', order);
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  const connect = await h.exotel.waitForConnect(order.vendor_phone);
-  return { order, callId: started.body.call_id as string, callSid: connect.callSid };
-}
+const startVendorCall = (orderId: string, overrides: Record<string, unknown> = {}) => startHarnessVendorCall(h, orderId, overrides);
 
 describe('the callee answered but the callback did not say so', () => {
   test('keys on the current attempt are taken at once: they prove the answer', async () => {

@@ -3,17 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { ACTIVE_CALLS_KEY } from '../lib/keys';
-import { useHarness, vendorOrder } from './harness';
+import { startVendorCall as startHarnessVendorCall, useHarness, vendorOrder } from './harness';
 
 const { h, db } = useHarness();
 
-async function startVendorCall(orderId: string, overrides: Record<string, unknown> = {}) {
-  const order = vendorOrder(orderId, overrides);
-  const started = await h.api('POST', '/api/nerve/vendor-order-confirmation', order);
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  const connect = await h.exotel.waitForConnect(order.vendor_phone);
-  return { order, callId: started.body.call_id as string, callSid: connect.callSid, connect };
-}
+const startVendorCall = (orderId: string, overrides: Record<string, unknown> = {}) => startHarnessVendorCall(h, orderId, overrides);
 
 describe('vendor order confirmation', () => {
   test('accept with a prep time: one report, order updated, row and audit log written', async () => {

@@ -226,6 +226,15 @@ export function vendorOrder(orderId: string, overrides: Record<string, unknown> 
   };
 }
 
+/** Asks for a vendor call over Exotel's IVR and waits for its dial; the callee is left to the test. */
+export async function startVendorCall(h: Harness, orderId: string, overrides: Record<string, unknown> = {}) {
+  const order = vendorOrder(orderId, overrides);
+  const started = await h.api('POST', '/api/nerve/vendor-order-confirmation', order);
+  if (started.status !== 202) throw new Error(`vendor call not started: ${started.status} ${JSON.stringify(started.body)}`);
+  const connect = await h.exotel.waitForConnect(order.vendor_phone);
+  return { order, callId: started.body.call_id as string, callSid: connect.callSid, connect };
+}
+
 export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

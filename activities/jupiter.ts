@@ -32,8 +32,9 @@ export async function deliverToJupiter(delivery: JupiterDelivery): Promise<Deliv
   const { JUPITER_URL, JUPITER_TOKEN, JUPITER_TIMEOUT_SECONDS } = loadConfig();
   // Heartbeats tell Temporal this worker is alive while Jupiter takes its time; if the worker
   // dies, the attempt times out after the heartbeat timeout (seconds) and is retried elsewhere.
-  const heartbeat = setInterval(() => heartbeatIfActivity(), 1000);
-  heartbeatIfActivity();
+  const context = Context.current();
+  context.heartbeat();
+  const heartbeat = setInterval(() => context.heartbeat(), 1000);
   let status = 0;
   let error: string | undefined;
   try {
@@ -73,11 +74,3 @@ export async function deliverToJupiter(delivery: JupiterDelivery): Promise<Deliv
   throw ApplicationFailure.retryable(error!, 'JupiterUnavailable');
 }
 
-/** Outside an activity (a direct call in a script or test) there is nobody to heartbeat to. */
-function heartbeatIfActivity(): void {
-  try {
-    Context.current().heartbeat();
-  } catch {
-    // not running as an activity
-  }
-}

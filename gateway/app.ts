@@ -10,7 +10,6 @@ import type { Config } from '../lib/config';
 import { db } from '../lib/db';
 import { HttpError } from '../lib/http-error';
 import { logger } from '../lib/logger';
-import { redactSecrets } from '../lib/redact';
 import { TemporalCallControl } from './call-control';
 import { callsApi } from './routes/calls-api';
 import { temporalRetryLater } from './temporal-errors';
@@ -62,7 +61,7 @@ function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunc
   // Temporal down or slow: "try again" (503 + Retry-After), which providers and Jupiter retry.
   const retryLater = temporalRetryLater(err);
   if (retryLater) {
-    logger.warn({ path: redactSecrets(req.path), reason: retryLater.code }, 'request deferred: Temporal did not answer');
+    logger.warn({ path: req.path, reason: retryLater.code }, 'request deferred: Temporal did not answer');
     err = retryLater;
   }
   if (err instanceof ZodError) {
@@ -83,7 +82,7 @@ function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunc
     res.status(bodyError.status).json({ error: bodyError.type ?? 'bad_request', message: (err as Error).message });
     return;
   }
-  // The path can hold a secret (Exotel's webhooks authenticate by one in the path).
-  logger.error({ err, path: redactSecrets(req.path) }, 'request failed');
+  // The path can hold Exotel's webhook secret: the logger cuts every configured secret from each line.
+  logger.error({ err, path: req.path }, 'request failed');
   res.status(500).json({ error: 'internal', message: 'internal error' });
 }

@@ -140,7 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const data = parsed.data as Omit<Config, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL?: string };
   refuseDevSecrets(schema, data);
-  const secretNames = [...BASE_SECRETS, ...Object.values(PROVIDERS).flatMap((p) => p.secrets)];
+  const secretNames = [...BASE_SECRETS, ...Object.values(PROVIDERS).flatMap((p) => [...p.devSecrets, ...p.secrets])];
   registerSecrets(secretNames.map((name) => (data as Record<string, unknown>)[name] as string | undefined));
   const config: Config = { ...data, PUBLIC_BASE_URL: (data.PUBLIC_BASE_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, '') };
   if (env === process.env) cached = config;

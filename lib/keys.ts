@@ -16,6 +16,6 @@ export const promptKey = (callSid: string) => `prompt:${callSid}`;
 export const sessionKey = (callId: string) => `session:${callId}`;
 
 /** Synthesized prompt audio (8 kHz WAV) by content hash, and the cache's hit counters. */
-export const ttsAudioKey = (hash: string) => `tts:audio:${hash}`;
 export const TTS_AUDIO_PREFIX = 'tts:audio:';
+export const ttsAudioKey = (hash: string) => `${TTS_AUDIO_PREFIX}${hash}`;
 export const ttsStatsKey = (stat: 'hits' | 'misses') => `tts:stats:${stat}`;

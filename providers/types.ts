@@ -55,7 +55,7 @@ export interface TelephonyProviderModule<Env extends z.AnyZodObject = z.AnyZodOb
   env: Env;
   /** Settings that are secrets with a working development default, refused outside local development. */
   devSecrets: readonly string[];
-  /** Every setting that is a secret (devSecrets included): its value is cut out of all log lines. */
+  /** Its other secrets (no default); these and devSecrets are cut out of every log line. */
   secrets: readonly string[];
   client(): TelephonyClient;
   webhooks(control: CallControl): Router;

@@ -207,11 +207,12 @@ export class MediaSession {
     const audio = end.audio;
     const durationMs = Math.round((audio.length / 8000) * 1000);
     const requestId = this.requestId();
-    let heard: Promise<Awaited<ReturnType<SessionDeps['transcribe']>>> | undefined;
+    let transcript: ReturnType<SessionDeps['transcribe']> | undefined;
     this.respond(async () => {
-      const text = (await (heard ??= this.deps.transcribe(audio, this.language)))?.text.trim(); // once, even if the update is retried
-      if (!text) return undefined;
-      const input = { callSid: this.callSid, text, confidence: (await heard)!.confidence, language: (await heard)!.language, durationMs };
+      const heard = await (transcript ??= this.deps.transcribe(audio, this.language)); // once, even if the update is retried
+      const text = heard?.text.trim();
+      if (!heard || !text) return undefined;
+      const input = { callSid: this.callSid, text, confidence: heard.confidence, language: heard.language, durationMs };
       return this.deps.control.submitUtterance(this.callId, input, requestId);
     });
   }

@@ -1,5 +1,4 @@
 // Jupiter's REST API: ask for a call, read its state, list live calls, inspect the TTS cache.
-import { timingSafeEqual } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
@@ -7,6 +6,7 @@ import { ACTIVE_CALLS_KEY, presenceKey, TTS_AUDIO_PREFIX, ttsStatsKey } from '..
 import type { Cache } from '../../lib/cache';
 import { type Config } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
+import { sameSecret } from '../../lib/same-secret';
 import { BusinessKeyKey, callIdFor, callStateQuery, CallStatusKey, CallTypeKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
 import type { CallMode, CallPolicy, CallType, TelephonyProvider } from '../../workflows/types';
 import type * as workflows from '../../workflows';
@@ -29,10 +29,8 @@ export function callPolicy(config: Config): CallPolicy {
 }
 
 function requireBearer(token: string) {
-  const expected = Buffer.from(`Bearer ${token}`);
   return (req: Request, _res: Response, next: NextFunction) => {
-    const given = Buffer.from(req.get('authorization') ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!sameSecret(req.get('authorization') ?? '', `Bearer ${token}`)) {
       return next(new HttpError(401, 'unauthorized', 'missing or wrong bearer token'));
     }
     next();

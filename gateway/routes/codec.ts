@@ -9,7 +9,8 @@
 // or, for a Web UI without login such as the dev server's, a session cookie: open GET /codec/login
 // once in the browser, answer the password prompt with the token, and turn on "include
 // cross-origin credentials" in the UI's codec settings.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../../lib/same-secret';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
@@ -93,11 +94,6 @@ function requireOpsToken(token: string) {
   };
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** `expiry.mac`: the cookie never holds the token itself, and lapses on its own. */
 function session(token: string, expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS): string {

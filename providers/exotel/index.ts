@@ -9,7 +9,7 @@ export const exotel: TelephonyProviderModule<typeof exotelEnv> = {
   name: 'exotel',
   env: exotelEnv,
   devSecrets: ['EXOTEL_WEBHOOK_SECRET', 'EXOTEL_STREAM_PASSWORD'],
-  secrets: ['EXOTEL_WEBHOOK_SECRET', 'EXOTEL_STREAM_PASSWORD', 'EXOTEL_API_TOKEN'],
+  secrets: ['EXOTEL_API_TOKEN'],
   client: () => new ExotelClient(),
   webhooks: exotelWebhooks,
   stream: { codec: exotelStreamCodec, authorizeUpgrade: authorizeExotelStream },

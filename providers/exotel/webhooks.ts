@@ -1,10 +1,11 @@
 // Exotel's callbacks: the StatusCallback (POST, form), the Passthru applet after a Gather
 // (GET, query) and the Greeting applet's dynamic-text URL (GET/HEAD, text/plain).
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { loadConfig } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
+import { sameSecret } from '../../lib/same-secret';
 import type { ProviderStatusEvent } from '../../workflows/messages';
 import type { CallControl } from '../types';
 
@@ -47,9 +48,7 @@ function toStatusEvent(body: z.infer<typeof StatusCallback>): ProviderStatusEven
 }
 
 function requireSecret(req: Request, _res: Response, next: NextFunction): void {
-  const expected = Buffer.from(loadConfig().EXOTEL_WEBHOOK_SECRET);
-  const given = Buffer.from(String(req.params.secret ?? ''));
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!sameSecret(String(req.params.secret ?? ''), loadConfig().EXOTEL_WEBHOOK_SECRET)) {
     return next(new HttpError(401, 'unauthorized', 'unknown webhook secret'));
   }
   next();

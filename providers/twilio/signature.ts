@@ -1,11 +1,12 @@
 // Twilio signs every webhook with X-Twilio-Signature: base64(HMAC-SHA1(auth token, the full
 // URL it requested + each form parameter's name and value, in name order, no delimiters)).
 // See twilio.com/docs/usage/webhooks/webhooks-security.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type http from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { loadConfig } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
+import { sameSecret } from '../../lib/same-secret';
 
 /** Form parameters as a body parser yields them: a repeated name arrives as an array. */
 export type SignedParams = Record<string, string | readonly string[]>;
@@ -23,10 +24,7 @@ export function twilioSignature(authToken: string, url: string, params: SignedPa
 
 export function isValidTwilioSignature(authToken: string, signature: string | undefined, url: string, params: SignedParams = {}): boolean {
   if (!authToken || !signature) return false;
-  const expected = Buffer.from(twilioSignature(authToken, url, params));
-  const given = Buffer.from(signature);
-  // timingSafeEqual needs equal lengths; a length mismatch reveals nothing about the token.
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(signature, twilioSignature(authToken, url, params));
 }
 
 /**

@@ -66,7 +66,7 @@ export class FakeJupiter {
 
   /** Reports about one order, lead or questionnaire key. */
   reportsFor(businessKey: string, callType?: string): ReceivedReport[] {
-    return this.reports.filter((r) => (r.body.business_key ?? r.body.order_id) === businessKey && (!callType || r.body.call_type === callType));
+    return this.reports.filter((r) => r.body.business_key === businessKey && (!callType || r.body.call_type === callType));
   }
 
   stop(): Promise<void> {

@@ -9,13 +9,6 @@ import type { Dialler } from './dialler';
 import type { CallJournal } from './journal';
 import { type Answer, type CalleeInput, type CallSpec, errorMessage } from './spec';
 
-/** Before dialling there is time: a slow speech host only delays the call. */
-const prepareSpeech = (taskQueue: string) =>
-  proxyActivities<typeof speech>({ taskQueue, startToCloseTimeout: '60s', scheduleToCloseTimeout: '3m', retry: { maximumAttempts: 5 } });
-
-/** A line decided mid-call has a caller waiting: a few seconds, then the gateway speaks the text itself. */
-const liveSpeech = (taskQueue: string) =>
-  proxyActivities<typeof speech>({ taskQueue, startToCloseTimeout: '4s', scheduleToCloseTimeout: '5s', retry: { maximumAttempts: 2, initialInterval: '200ms' } });
 
 /** How long input that overtook the dial result waits for it. */
 const DIAL_RESULT_WAIT = '5s';
@@ -27,6 +20,10 @@ export class Conversation {
   private hangUpBy?: number;
   /** Set once the outcome is known; from then on the call takes no input. */
   private over = false;
+  /** Before dialling there is time: a slow speech host only delays the call. */
+  private readonly prepareSpeech;
+  /** A line decided mid-call has a caller waiting: a few seconds, then the gateway speaks the text itself. */
+  private readonly liveSpeech;
 
   constructor(
     private readonly spec: CallSpec,
@@ -34,12 +31,16 @@ export class Conversation {
     private readonly state: CallState,
     private readonly journal: CallJournal,
     private readonly dialler: Dialler,
-  ) {}
+  ) {
+    const taskQueue = input.speechTaskQueue;
+    this.prepareSpeech = proxyActivities<typeof speech>({ taskQueue, startToCloseTimeout: '60s', scheduleToCloseTimeout: '3m', retry: { maximumAttempts: 5 } });
+    this.liveSpeech = proxyActivities<typeof speech>({ taskQueue, startToCloseTimeout: '4s', scheduleToCloseTimeout: '5s', retry: { maximumAttempts: 2, initialInterval: '200ms' } });
+  }
 
   /** Synthesizes every prompt before dialling, so none is generated while the callee waits. */
   async prepare(): Promise<void> {
     try {
-      this.prepared = await prepareSpeech(this.input.speechTaskQueue).synthesizePrompts({ language: this.spec.language, texts: this.spec.prompts });
+      this.prepared = await this.prepareSpeech.synthesizePrompts({ language: this.spec.language, texts: this.spec.prompts });
     } catch (err) {
       // Exotel and the gateway can speak text themselves; a missing speech worker must not stop the call.
       this.journal.event('tts_unavailable', { error: errorMessage(err) });
@@ -49,7 +50,7 @@ export class Conversation {
   /** Synthesizes a line decided during the call; on a slow speech host the gateway speaks the text. */
   async prepareLine(id: string, text: string): Promise<void> {
     try {
-      Object.assign(this.prepared, await liveSpeech(this.input.speechTaskQueue).synthesizePrompts({ language: this.spec.language, texts: { [id]: text } }));
+      Object.assign(this.prepared, await this.liveSpeech.synthesizePrompts({ language: this.spec.language, texts: { [id]: text } }));
     } catch (err) {
       this.journal.event('tts_unavailable', { error: errorMessage(err) });
       this.prepared[id] = { id, text };

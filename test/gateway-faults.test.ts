@@ -8,19 +8,12 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import WebSocket from 'ws';
-import { useHarness, vendorOrder, WEBHOOK_SECRET } from './harness';
+import { freePort, useHarness, vendorOrder, WEBHOOK_SECRET } from './harness';
 
 const UPDATE_DEADLINE_MS = 1500;
 const { h } = useHarness({ env: { UPDATE_DEADLINE_MS: String(UPDATE_DEADLINE_MS) } });
 
-/** A port nothing listens on. */
-async function deadPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+const deadPort = freePort;
 
 describe('update deadlines', () => {
   test('keys for a call whose worker is gone get 503 Retry-After within the deadline; the retry gets the answer', async () => {

@@ -24,7 +24,8 @@ export const API_TOKEN = 'test-api-token';
 export const WEBHOOK_SECRET = 'test-webhook-secret-123';
 export const STREAM_PASSWORD = 'test-stream-password';
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on (yet). */
+export async function freePort(): Promise<number> {
   const server = http.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;

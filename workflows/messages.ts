@@ -59,6 +59,54 @@ export const nextPromptUpdate = defineUpdate<NextPrompt, [NextPromptWatch]>('nex
 
 export const callStateQuery = defineQuery<CallState>('callState');
 
+/**
+ * A function call from the speech-to-speech model, relayed by the gateway. The workflow runs the
+ * tool once per toolCallId (the model's call_id) and returns the output the gateway sends back
+ * as function_call_output. `arguments` is the model's JSON text, validated by the workflow.
+ */
+export interface ToolCallRequest {
+  callSid: string;
+  toolCallId: string;
+  name: string;
+  arguments: string;
+}
+export interface ToolCallResult {
+  /** JSON text for function_call_output: the tool's answer, or {"error": ...} the model can act on. */
+  output: string;
+  /** The tool ended the conversation (e.g. a transfer): the gateway says the reply, then hangs up. */
+  endCall?: boolean;
+}
+export const runToolUpdate = defineUpdate<ToolCallResult, [ToolCallRequest]>('runTool');
+
+/** One side of a speech-to-speech conversation, transcribed (caller) or as spoken (agent). */
+export interface TranscriptLine {
+  callSid: string;
+  /** The Realtime item id: a line re-sent after a reconnect is recorded once. */
+  itemId: string;
+  speaker: 'caller' | 'agent';
+  text: string;
+  /** Set when the caller cut the agent off: only this much of the agent's audio was heard. */
+  heardMs?: number;
+}
+export const transcriptSignal = defineSignal<[TranscriptLine]>('transcript');
+
+/**
+ * What the workflow wants of a speech-to-speech session, held open by the gateway like the
+ * prompt watch: say goodbye and hang up (time limit), or resume after a reconnect.
+ */
+export interface AgentDirective {
+  seq: number;
+  kind: 'goodbye';
+  /** The words to say before hanging up. */
+  text: string;
+}
+export const agentDirectiveUpdate = defineUpdate<AgentDirective, [NextPromptWatch]>('agentDirective');
+
+/** The workflow id of an inbound call: derived from the provider's CallSid, so a retried webhook finds it. */
+export function inboundCallId(provider: string, callSid: string): string {
+  return `inbound-${provider}-${callSid}`;
+}
+
 // Custom search attributes, registered with the server by scripts/temporal.ts.
 /** Every call's business key (order, lead or questionnaire key); OrderId is set on order calls only. */
 export const BusinessKeyKey = defineSearchAttributeKey('BusinessKey', SearchAttributeType.KEYWORD);

@@ -2,7 +2,7 @@
 import type { ProviderName } from '../providers/registry';
 
 export type Language = 'hi' | 'en';
-export type CallType = 'vendor-order-confirmation' | 'rider-assignment' | 'questionnaire' | 'lead-qualification';
+export type CallType = 'vendor-order-confirmation' | 'rider-assignment' | 'questionnaire' | 'lead-qualification' | 'appointment-agent';
 /** A registered telephony provider (providers/registry.ts). */
 export type TelephonyProvider = ProviderName;
 
@@ -11,6 +11,7 @@ export type CallStatus = 'SCHEDULED' | 'PREPARING' | 'DIALING' | 'WAITING_REDIAL
 /** How the call ended; the Outcome search attribute and the status reported to Jupiter. */
 export type CallOutcome =
   | 'ACCEPTED' | 'REJECTED' | 'ELIGIBLE' | 'NOT_ELIGIBLE' | 'QUALIFIED' | 'DECLINED' | 'ESCALATED'
+  | 'BOOKED' | 'CANCELLED' | 'INFO_ONLY'
   | 'NO_ANSWER' | 'NO_RESPONSE' | 'FAILED';
 export type ReportStatus = 'PENDING' | 'DELIVERED' | 'REJECTED_BY_JUPITER';
 
@@ -93,8 +94,19 @@ export interface LeadQualificationRequest {
 /** ivr: the provider's own flow plays prompts and gathers keys (Exotel IVR, Twilio <Gather>); voicebot: a bidirectional media stream to our gateway. */
 export type CallMode = 'ivr' | 'voicebot';
 
+/** A call we did not place: the provider's first request for it started the workflow. */
+export interface InboundCall {
+  callSid: string;
+  /** The caller's number in full (payloads are encrypted); shown masked everywhere else. */
+  from: string;
+  /** The number they dialled (one of ours: a Twilio number or an ExoPhone). */
+  to: string;
+}
+
 export interface CallInput<Request> {
   request: Request;
+  /** Present on inbound calls: the call is already answered and is never dialled. */
+  inbound?: InboundCall;
   policy: CallPolicy;
   provider: TelephonyProvider;
   /** How a keypad call reaches the callee; voice calls always stream. Absent: ivr. */

@@ -91,6 +91,15 @@ export interface LeadQualificationRequest {
   provider?: TelephonyProvider;
 }
 
+/** A caller who rang the appointment line; the receptionist books, checks and cancels. */
+export interface AppointmentAgentRequest {
+  /** The business key: the inbound call id (one conversation per call). */
+  call_key: string;
+  /** The caller's number in full, for the booking's masked copy and Jupiter's report. */
+  phone: string;
+  language: Language;
+}
+
 /** ivr: the provider's own flow plays prompts and gathers keys (Exotel IVR, Twilio <Gather>); voicebot: a bidirectional media stream to our gateway. */
 export type CallMode = 'ivr' | 'voicebot';
 
@@ -172,4 +181,9 @@ export interface CallState {
   transitions: StatusTransition[];
   reportStatus: ReportStatus;
   result?: CallResult;
+}
+
+/** The workflow input of an appointment-agent call (workflow type `appointmentAgent`). */
+export interface AppointmentAgentInput extends CallInput<AppointmentAgentRequest> {
+  maxCallSeconds: number;
 }

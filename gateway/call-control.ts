@@ -4,16 +4,17 @@
 // 503 with Retry-After (the provider retries; the media session re-sends or re-arms), never
 // a request held open forever.
 import { ApplicationFailure, type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { callSidKey, promptKey } from '../lib/keys';
+import { callSidKey, callTypeKey, promptKey } from '../lib/keys';
 import { loadConfig } from '../lib/config';
-import type { CallControl } from '../providers/types';
+import type { AgentControl, CallControl } from '../providers/types';
 import type { Cache } from '../lib/cache';
 import { HttpError } from '../lib/http-error';
 import {
+  type AgentDirective, agentConversationQuery, agentDirectiveUpdate, runToolUpdate, type ToolCallRequest, type ToolCallResult, transcriptSignal, type TranscriptLine,
   callStateQuery, type DigitsInput, InputRejection, nextPromptUpdate, type NextPromptWatch, promptInterruptedSignal, type PromptInterruptedEvent, providerStatusSignal,
   type ProviderStatusEvent, submitDigitsUpdate, submitUtteranceUpdate, type UtteranceInput,
 } from '../workflows/messages';
-import type { NextPrompt } from '../workflows/types';
+import type { CallType, NextPrompt } from '../workflows/types';
 import { CallIdSchema } from './schemas';
 import { temporalRetryLater } from './temporal-errors';
 
@@ -26,7 +27,7 @@ export interface Deadlines {
   watchMs: number;
 }
 
-export class TemporalCallControl implements CallControl {
+export class TemporalCallControl implements CallControl, AgentControl {
   constructor(
     private readonly client: Client,
     private readonly cache: Cache,
@@ -84,8 +85,45 @@ export class TemporalCallControl implements CallControl {
     return this.update(callId, this.deadlines.watchMs, () => this.client.workflow.getHandle(callId).executeUpdate(nextPromptUpdate, { args: [watch], updateId }));
   }
 
+  async callType(callId: string): Promise<CallType | undefined> {
+    const known = await this.cache.get(callTypeKey(callId));
+    if (known) return known as CallType;
+    try {
+      const { callType } = await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).query(callStateQuery));
+      await this.cache.set(callTypeKey(callId), callType, PROMPT_TTL_SECONDS);
+      return callType;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  runTool(callId: string, request: ToolCallRequest): Promise<ToolCallResult> {
+    // The model's call id names the update: a re-sent tool call joins the first, even from another gateway.
+    const updateId = `tool:${request.callSid}:${request.toolCallId}`;
+    return this.update(callId, this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).executeUpdate(runToolUpdate, { args: [request], updateId }));
+  }
+
+  async recordTranscript(callId: string, line: TranscriptLine): Promise<void> {
+    await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).signal(transcriptSignal, line));
+  }
+
+  watchAgentDirective(callId: string, watch: NextPromptWatch): Promise<AgentDirective> {
+    const updateId = `directive:${watch.callSid}:${watch.afterSeq}`;
+    return this.update(callId, this.deadlines.watchMs, () => this.client.workflow.getHandle(callId).executeUpdate(agentDirectiveUpdate, { args: [watch], updateId }));
+  }
+
+  async agentConversation(callId: string): Promise<TranscriptLine[]> {
+    try {
+      return await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).query(agentConversationQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return [];
+      throw err;
+    }
+  }
+
   /** Maps a rejected update to the HTTP answer the provider gets. */
-  private async update(callId: string, deadlineMs: number, send: () => Promise<NextPrompt>): Promise<NextPrompt> {
+  private async update<T>(callId: string, deadlineMs: number, send: () => Promise<T>): Promise<T> {
     try {
       return await this.timed(deadlineMs, send);
     } catch (err) {

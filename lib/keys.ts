@@ -3,6 +3,9 @@
 /** Provider CallSid → our call id: lets a webhook without CustomField find its call. */
 export const callSidKey = (callSid: string) => `callsid:${callSid}`;
 
+/** A call's type, so a media stream knows at start whether to prompt or bridge to a model. */
+export const callTypeKey = (callId: string) => `calltype:${callId}`;
+
 /** A call's live row for /active-calls (written by the persistence activity). */
 export const presenceKey = (callId: string) => `presence:call:${callId}`;
 

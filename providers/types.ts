@@ -3,9 +3,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Router } from 'express';
 import type { z } from 'zod';
-import type { DigitsInput, NextPromptWatch, PromptInterruptedEvent, ProviderStatusEvent, UtteranceInput } from '../workflows/messages';
+import type {
+  AgentDirective, DigitsInput, NextPromptWatch, PromptInterruptedEvent, ProviderStatusEvent, ToolCallRequest, ToolCallResult, TranscriptLine, UtteranceInput,
+} from '../workflows/messages';
 import type { MediaStreamCodec } from './media-stream';
-import type { NextPrompt, TerminalStatus } from '../workflows/types';
+import type { CallType, NextPrompt, TerminalStatus } from '../workflows/types';
 
 export interface PlaceCallRequest {
   callId: string;
@@ -39,6 +41,20 @@ export interface CallControl {
   promptInterrupted(callId: string, event: PromptInterruptedEvent): Promise<void>;
   /** Resolves with the first prompt the call plays after `afterSeq` (held open by media sessions). */
   watchPrompt(callId: string, watch: NextPromptWatch): Promise<NextPrompt>;
+}
+
+/** What a media session bridged to a speech-to-speech model asks of the call's workflow. */
+export interface AgentControl {
+  /** What kind of call this is: a speech-to-speech call is bridged to the model instead of prompted. */
+  callType(callId: string): Promise<CallType | undefined>;
+  /** Runs a model's tool call in the call's workflow (once per toolCallId) and returns its output. */
+  runTool(callId: string, request: ToolCallRequest): Promise<ToolCallResult>;
+  /** Records one side of a speech-to-speech conversation. */
+  recordTranscript(callId: string, line: TranscriptLine): Promise<void>;
+  /** Resolves with the workflow's next directive to the session after `afterSeq` (the time-limit goodbye). */
+  watchAgentDirective(callId: string, watch: NextPromptWatch): Promise<AgentDirective>;
+  /** The conversation so far, to seed a new model session with. */
+  agentConversation(callId: string): Promise<TranscriptLine[]>;
 }
 
 /** A provider's bidirectional media stream: its wire codec and how it authenticates the socket. */

@@ -102,6 +102,9 @@ export interface AgentDirective {
 }
 export const agentDirectiveUpdate = defineUpdate<AgentDirective, [NextPromptWatch]>('agentDirective');
 
+/** The conversation so far, for seeding a new speech-to-speech session after a reconnect. */
+export const agentConversationQuery = defineQuery<TranscriptLine[]>('agentConversation');
+
 /** The workflow id of an inbound call: derived from the provider's CallSid, so a retried webhook finds it. */
 export function inboundCallId(provider: string, callSid: string): string {
   return `inbound-${provider}-${callSid}`;

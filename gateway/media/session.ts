@@ -3,7 +3,8 @@
 // update whose result is the next prompt, which is played back paced with marks. Caller speech
 // during a prompt interrupts it (barge-in). Bad frames cost only this socket, never the process.
 import type { WebSocket } from 'ws';
-import type { CallControl } from '../../providers/types';
+import type { AgentControl, CallControl } from '../../providers/types';
+import { audioConverterFor } from '../../speech/realtime/audio';
 import { StreamProtocolError, type MediaStreamCodec, type StreamEvent } from '../../providers/media-stream';
 import { mulawToPcm16, readPcm16LE, StreamResampler } from '../../lib/audio';
 import { Endpointer, type SpeechEnd } from '../../lib/audio/endpointer';
@@ -13,6 +14,8 @@ import { TimingRing } from '../../lib/timing-ring';
 import type { Language, NextPrompt } from '../../workflows/types';
 import { languageOf } from '../../speech/tts';
 import { Playback, type StreamFormat } from './playback';
+import type { AgentBridge, AgentLine } from './agent-bridge';
+import { AgentVoice } from './agent-voice';
 
 const FRAME_SAMPLES = 160; // 20 ms at 8 kHz, what the endpointer takes
 const MAX_BAD_FRAMES = 20;
@@ -37,6 +40,8 @@ export interface SessionDeps {
   fillerAudio(language: Language, format: StreamFormat): Promise<Buffer | undefined>;
   /** Live session state for dashboards and ops (Redis with a TTL); never on the per-frame path. */
   saveState(callId: string, state: Record<string, unknown> | undefined): Promise<void>;
+  /** Speech-to-speech calls (the appointment agent) are bridged to a model instead of prompted. */
+  agent?: { control: AgentControl; bridge(line: AgentLine): AgentBridge };
   vad: { minSpeechMs: number; endSilenceMs: number };
   fillerAfterMs: number;
   startTimeoutMs: number;
@@ -56,6 +61,9 @@ export class MediaSession {
   private endpointer?: Endpointer;
   private resampler?: StreamResampler;
   private playback?: Playback;
+  /** Set on a speech-to-speech call: the model's voice and the bridge to it. */
+  private agentVoice?: AgentVoice;
+  private bridge?: AgentBridge;
   private readonly frame = new Int16Array(FRAME_SAMPLES);
   private frameFill = 0;
   private decoded = new Int16Array(FRAME_SAMPLES * 10);
@@ -115,6 +123,7 @@ export class MediaSession {
     if (this.phase === 'awaiting-start' || this.phase === 'starting') return this.beforeLive(event);
     if (this.phase !== 'live') return;
     if (event.streamSid && event.streamSid !== this.streamSid) return this.badFrame(`${event.kind} for another stream`);
+    if (this.bridge) return this.handleBridged(event);
     switch (event.kind) {
       case 'media':
         return this.onAudio(event.payload);
@@ -149,6 +158,8 @@ export class MediaSession {
     Object.assign(this, { callId, stateKey: callId, callSid: event.callSid });
     this.format = { encoding: event.encoding, sampleRate: event.sampleRate };
     if (event.encoding === 'pcm16' && event.sampleRate !== 8000) this.resampler = new StreamResampler(event.sampleRate, 8000);
+    if (this.deps.agent && (await this.deps.agent.control.callType(callId)) === 'appointment-agent') return this.startBridge(this.deps.agent);
+    if (this.phase !== 'starting') return;
     this.playback = new Playback((frame) => this.send(frame), this.codec, this.streamSid, this.format);
     const endpointer = await Endpointer.create({ sampleRate: 8000, ...this.deps.vad });
     if (this.phase !== 'starting') return endpointer.dispose();
@@ -163,6 +174,41 @@ export class MediaSession {
 
     this.publish('listening');
     void this.watchPrompts();
+  }
+
+  /** A speech-to-speech call: the caller's audio goes to the model and the model's voice comes back. */
+  private async startBridge(agent: NonNullable<SessionDeps['agent']>): Promise<void> {
+    if (this.phase !== 'starting') return;
+    this.agentVoice = new AgentVoice((frame) => this.send(frame), this.codec, this.streamSid, this.format);
+    const bridge = agent.bridge({
+      callId: this.callId,
+      callSid: this.callSid,
+      audio: audioConverterFor(this.format),
+      voice: this.agentVoice,
+      hangUp: (reason) => {
+        this.endedByUs = true;
+        this.close(1000, reason);
+      },
+    });
+    this.bridge = bridge;
+    this.phase = 'live';
+    this.log.info({ callId: this.callId, streamSid: this.streamSid, format: this.format }, 'media stream bridged to the model');
+    await this.deps.control.reportStatus(this.callId, { callSid: this.callSid, event: 'answered' });
+    await bridge.start();
+    this.publish('bridged');
+  }
+
+  private handleBridged(event: Exclude<StreamEvent, { kind: 'start' | 'connected' }>): void {
+    switch (event.kind) {
+      case 'media':
+        return this.bridge!.onCallerAudio(event.payload);
+      case 'mark':
+        return this.agentVoice!.onMark(event.name);
+      case 'dtmf':
+        return; // the model hears speech only; keys mean nothing to it
+      case 'stop':
+        return this.onStop(event.reason);
+    }
   }
 
   private onDigit(digit: string): void {
@@ -309,6 +355,7 @@ export class MediaSession {
     clearTimeout(this.startTimer);
     this.playback?.stop();
     this.endpointer?.dispose();
+    this.bridge?.close();
     // The stream ended without our goodbye (provider stop, hang-up, dropped line): the call is over.
     if (this.callId && !this.endedByUs) {
       this.deps.control

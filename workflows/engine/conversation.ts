@@ -39,6 +39,7 @@ export class Conversation {
 
   /** Synthesizes every prompt before dialling, so none is generated while the callee waits. */
   async prepare(): Promise<void> {
+    if (Object.keys(this.spec.prompts).length === 0) return;
     try {
       this.prepared = await this.prepareSpeech.synthesizePrompts({ language: this.spec.language, texts: this.spec.prompts });
     } catch (err) {
@@ -133,6 +134,11 @@ export class Conversation {
     return this.state.prompt!;
   }
 
+  /** The outcome is known. */
+  isOver(): boolean {
+    return this.over;
+  }
+
   private finished(): boolean {
     return this.over || this.dialler.hungUp();
   }
@@ -153,7 +159,7 @@ export class Conversation {
 
   /** Puts the first prompt in place before a dial. */
   playFirst(): void {
-    this.play(this.spec.firstPrompt);
+    if (this.spec.firstPrompt) this.play(this.spec.firstPrompt);
   }
 
   private recordInput(question: string, input: CalleeInput): void {
@@ -166,7 +172,7 @@ export class Conversation {
     }
   }
 
-  private timeLeft(): number {
+  timeLeft(): number {
     return this.hangUpBy === undefined ? Number.POSITIVE_INFINITY : this.hangUpBy - Date.now();
   }
 }

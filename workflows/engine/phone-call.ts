@@ -97,6 +97,38 @@ export class PhoneCall {
     return { outcome: 'NO_RESPONSE' };
   }
 
+  // For speech-to-speech calls, whose conversation runs in the model (see agent-desk.ts).
+
+  /** Throws the update rejection for input the call cannot take (an ended attempt, a call that is over). */
+  validateInput(callSid: string): void {
+    this.conversation.validate(callSid, undefined);
+  }
+
+  isCurrentCall(callSid: string): boolean {
+    return this.dialler.isCurrent(callSid);
+  }
+
+  hungUp(): boolean {
+    return this.dialler.hungUp();
+  }
+
+  isOver(): boolean {
+    return this.conversation.isOver();
+  }
+
+  /** Milliseconds until the call's own time limit (Infinity when it has none). */
+  timeLeftMs(): number {
+    return this.conversation.timeLeft();
+  }
+
+  event(kind: string, data: Record<string, unknown>): void {
+    this.journal.event(kind, data);
+  }
+
+  said(line: { speaker: 'bot' | 'caller'; text: string }): void {
+    this.journal.said(line);
+  }
+
   /** Reports the outcome to Jupiter (and the order's new status), stores the journal, and ends. */
   async complete(decision: Decision, details: { reportFields: Record<string, unknown>; orderStatus?: string; riderCallId?: string }): Promise<CallResult> {
     this.decision = decision;

@@ -13,8 +13,8 @@ export interface CallSpec {
   /** Prompt id → text; every id the script plays must be here. */
   prompts: Record<string, string>;
   mode: CallMode;
-  /** The prompt ready for the moment the callee answers. */
-  firstPrompt: string;
+  /** The prompt ready for the moment the callee answers; none when a speech-to-speech model greets. */
+  firstPrompt?: string;
   /** Voice calls end politely after this long; the carrier's own limit is set a little above it. */
   maxCallSeconds?: number;
 }

@@ -1,0 +1,60 @@
+// The appointment line: a caller rings, the receptionist (a speech-to-speech model bridged by
+// the gateway) books, checks and cancels appointments with its tools, and the call's outcome
+// goes to Jupiter once. The conversation itself never passes through here; its tool calls and
+// transcript do.
+import { maskPhone } from '../lib/phone';
+import { type AppointmentLedger, appointmentTools } from './appointment-tools';
+import { AgentDesk, type AgentEnding } from './engine/agent-desk';
+import { PhoneCall } from './engine/phone-call';
+import type { AppointmentAgentInput, CallOutcome, CallResult, Language } from './types';
+
+/** What the receptionist says when the call's time is up, before the line is closed. */
+const TIME_UP_GOODBYE: Record<Language, string> = {
+  en: 'I am sorry, we have run out of time on this call. Please call again if you need anything else. Goodbye.',
+  hi: 'माफ़ कीजिए, इस कॉल का समय पूरा हो गया है। और कुछ चाहिए तो दोबारा कॉल करें। नमस्ते।',
+};
+
+export async function appointmentAgent(input: AppointmentAgentInput): Promise<CallResult> {
+  const { request } = input;
+  const call = new PhoneCall(
+    {
+      callType: 'appointment-agent',
+      businessKey: request.call_key,
+      partyId: request.call_key,
+      calleePhone: maskPhone(request.phone), // the call's row and journal keep only the masked number
+      language: request.language,
+      prompts: {}, // the model speaks for itself
+      mode: 'voicebot',
+      maxCallSeconds: input.maxCallSeconds,
+    },
+    input,
+  );
+  const ledger: AppointmentLedger = { booked: [], cancelled: [] };
+  const desk = new AgentDesk(call, appointmentTools(call.callId, maskPhone(request.phone), ledger));
+
+  const unreachable = await call.reach();
+  if (unreachable) return call.complete(unreachable, { reportFields: report(request.phone, ledger) });
+
+  const ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
+  return call.complete({ outcome: outcomeOf(ledger, desk, ending) }, { reportFields: report(request.phone, ledger) });
+}
+
+function outcomeOf(ledger: AppointmentLedger, desk: AgentDesk, ending: AgentEnding): CallOutcome {
+  const standing = ledger.booked.filter((confirmation) => !ledger.cancelled.includes(confirmation));
+  if (standing.length > 0) return 'BOOKED';
+  if (ledger.cancelled.length > 0) return 'CANCELLED';
+  if (ending === 'ended-by-tool' && ledger.transferReason) return 'ESCALATED';
+  return desk.callerLines > 0 || desk.toolCalls > 0 ? 'INFO_ONLY' : 'NO_RESPONSE';
+}
+
+function report(phone: string, ledger: AppointmentLedger): Record<string, unknown> {
+  const standing = ledger.booked.filter((confirmation) => !ledger.cancelled.includes(confirmation));
+  return {
+    direction: 'inbound',
+    caller_phone: phone,
+    confirmation_number: standing.at(-1) ?? null,
+    booked: ledger.booked,
+    cancelled: ledger.cancelled,
+    transfer_reason: ledger.transferReason ?? null,
+  };
+}

@@ -2,6 +2,8 @@
 // waits for the rider, and a worker dying while Jupiter is being told.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { callStateQuery, providerStatusSignal, submitDigitsUpdate } from '../workflows/messages';
 import { eventually, startVendorCall as startHarnessVendorCall, useHarness } from './harness';
 
 const { h, db } = useHarness();
@@ -23,6 +25,29 @@ describe('the callee answered but the callback did not say so', () => {
     assert.ok(result.answeredAt, 'the answer time comes from the first key');
     const { rows } = await db.pg.query("SELECT kind FROM call_events WHERE call_id = $1 AND kind = 'answered_by_input'", [callId]);
     assert.equal(rows.length, 1);
+  });
+});
+
+describe('a key and the hang-up in the same activation', () => {
+  test('the key is refused, the call closes, and no update is left waiting forever', async () => {
+    const { callId, callSid } = await startVendorCall('H1010');
+    await h.exotel.answer(callSid);
+    const handle = h.client.workflow.getHandle(callId);
+    await eventually(async () => (await handle.query(callStateQuery)).awaitingInput || undefined, 15_000, 'the question');
+    // With no worker, the hang-up and the key queue up and reach the workflow in one activation.
+    await h.killWorker('calls');
+    const key = handle.executeUpdate(submitDigitsUpdate, { args: [{ callSid, digits: '1' }], updateId: 'same-activation-key' }).then(
+      (prompt) => ({ prompt }),
+      (err: Error) => ({ refused: (err.cause as Error | undefined)?.message ?? err.message }),
+    );
+    await sleep(1000); // the server admits the key first
+    await handle.signal(providerStatusSignal, { callSid, event: 'terminal', status: 'completed' });
+    await h.startWorker('calls');
+    const settled = await Promise.race([key, sleep(20_000).then(() => ({ pending: true }))]);
+    assert.ok(!('pending' in settled), 'the key got an answer');
+    const result = await Promise.race([h.result(callId), sleep(20_000).then(() => ({ pending: true }))]);
+    assert.ok(!('pending' in result), 'the workflow closed');
+    assert.equal((result as { outcome: string }).outcome, 'NO_RESPONSE');
   });
 });
 

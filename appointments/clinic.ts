@@ -1,14 +1,8 @@
 // The clinic's opening hours and the appointment slots they make, in the clinic's own time zone.
 // Pure: every answer that depends on the clock takes `now`, so tests fix it.
 import type { Config } from '../lib/config';
+import type { Slot } from './types';
 import { addDays, instantOf, isCalendarDate, isTimeZone, minutesOf, timeOf, wallClock, weekdayOf } from './zoned-time';
-
-export interface Slot {
-  /** 'YYYY-MM-DD', clinic time. */
-  date: string;
-  /** 'HH:MM', clinic time. */
-  time: string;
-}
 
 /** Why a date or slot cannot be booked; the receptionist turns these into words. */
 export type SlotProblem = 'invalid_date' | 'invalid_time' | 'past' | 'too_far' | 'closed_day' | 'not_a_slot';

@@ -67,7 +67,10 @@ export function wallClock(instant: Date, timeZone: string): { date: string; minu
   return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
 }
 
-/** The instant a wall clock in the zone shows date and minutes (the later reading across a DST gap). */
+/**
+ * The instant a wall clock in the zone shows date and minutes. Around DST changes (never inside
+ * clinic hours): a repeated time is its first occurrence, a skipped one comes out an hour early.
+ */
 export function instantOf(date: string, minutes: number, timeZone: string): Date {
   const asIfUtc = utcMidnight(date) + minutes * MINUTE_MS;
   // The zone's offset near the wanted instant, then once more at the candidate: the offset may

@@ -2,3 +2,4 @@
 export { placeCall, fetchCallStatus } from './telephony';
 export { recordCall } from './persistence';
 export { deliverToJupiter } from './jupiter';
+export { listAvailableSlots, createAppointment, findAppointment, cancelAppointment } from './appointments';

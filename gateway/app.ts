@@ -1,4 +1,4 @@
-// The gateway: Jupiter's REST API, provider webhooks, prompt audio and health.
+// The gateway: Jupiter's REST API (calls, appointments), provider webhooks, prompt audio and health.
 import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ZodError } from 'zod';
@@ -11,6 +11,7 @@ import { db } from '../lib/db';
 import { HttpError } from '../lib/http-error';
 import { logger } from '../lib/logger';
 import { TemporalCallControl } from './call-control';
+import { appointmentsApi } from './routes/appointments-api';
 import { callsApi } from './routes/calls-api';
 import { temporalRetryLater } from './temporal-errors';
 import { codecRoutes } from './routes/codec';
@@ -21,6 +22,7 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
   app.disable('x-powered-by');
   app.set('trust proxy', true);
 
+  app.use('/api/nerve/appointments', appointmentsApi(config));
   app.use('/api/nerve', callsApi(client, cache, config));
   app.use('/codec', codecRoutes(payloadCodec(), config)); // the Temporal Web UI's remote codec (ops only)
 

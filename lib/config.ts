@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from '../providers/registry';
 import { registerSecrets } from './redact';
 import { DEV_PAYLOAD_KEYS, parsePayloadKeys } from './payload-codec';
+import { clinicHours } from '../appointments/clinic';
 
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 const optionalUrl = z
@@ -81,6 +82,15 @@ const BaseEnv = z.object({
   LEAD_MAX_TURNS: z.coerce.number().int().min(1).max(50).default(12),
   QUESTIONNAIRE_CONFIG: z.string().optional(), // JSON: { questions: {en: string[], hi: string[]}, minYes?: number }
 
+  // Appointments: the clinic the receptionist books for (appointments/clinic.ts checks them together)
+  CLINIC_TIME_ZONE: z.string().default('Asia/Kolkata'), // IANA name; dates and times said on calls are clinic time
+  CLINIC_OPEN_DAYS: z.string().default('Mon-Fri'), // 'Mon-Fri', 'Mon,Wed,Fri', 'Mon-Sat'
+  CLINIC_OPENS: z.string().default('09:00'),
+  CLINIC_CLOSES: z.string().default('17:00'),
+  CLINIC_SLOT_MINUTES: z.coerce.number().int().min(5).max(480).default(30),
+  CLINIC_BREAK: z.string().default('12:00-13:00'), // no slot overlaps it; comma-separated ranges, or empty for none
+  CLINIC_BOOKING_DAYS_AHEAD: z.coerce.number().int().min(0).max(366).default(90),
+
   // Speech
   ASR_URL: optionalUrl, // Whisper-class server with OpenAI-compatible /v1/audio/transcriptions
   ASR_MODEL: z.string().default('whisper-1'),
@@ -139,6 +149,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const data = parsed.data as Omit<Config, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL?: string };
+  try {
+    clinicHours(data); // the clinic settings only make sense together (opens before closes, ...)
+  } catch (err) {
+    throw new Error(`Invalid configuration: ${(err as Error).message}`);
+  }
   refuseDevSecrets(schema, data);
   const secretNames = [...BASE_SECRETS, ...Object.values(PROVIDERS).flatMap((p) => [...p.devSecrets, ...p.secrets])];
   registerSecrets(secretNames.map((name) => (data as Record<string, unknown>)[name] as string | undefined));

@@ -1,12 +1,12 @@
 // Jupiter's REST API: ask for a call, read its state, list live calls, inspect the TTS cache.
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import express, { type Response, Router } from 'express';
 import { ACTIVE_CALLS_KEY, presenceKey, TTS_AUDIO_PREFIX, ttsStatsKey } from '../../lib/keys';
 import type { Cache } from '../../lib/cache';
 import { type Config } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
-import { sameSecret } from '../../lib/same-secret';
+import { requireBearer } from '../require-bearer';
 import { BusinessKeyKey, callIdFor, callStateQuery, CallStatusKey, CallTypeKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
 import type { CallMode, CallPolicy, CallType, TelephonyProvider } from '../../workflows/types';
 import type * as workflows from '../../workflows';
@@ -25,15 +25,6 @@ export function callPolicy(config: Config): CallPolicy {
     defaultPrepTimeMinutes: config.DEFAULT_PREP_TIME_MINUTES,
     reportRetryInitialSeconds: config.REPORT_RETRY_INITIAL_SECONDS,
     reportRetryMaxSeconds: config.REPORT_RETRY_MAX_SECONDS,
-  };
-}
-
-function requireBearer(token: string) {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    if (!sameSecret(req.get('authorization') ?? '', `Bearer ${token}`)) {
-      return next(new HttpError(401, 'unauthorized', 'missing or wrong bearer token'));
-    }
-    next();
   };
 }
 

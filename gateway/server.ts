@@ -10,7 +10,7 @@ import { attachMediaStreams, type MediaStreams } from './media/server';
 export async function startGatewayServer(client: Client, cache: Cache, config: Config, host?: string): Promise<{ server: http.Server; media: MediaStreams }> {
   const control = new TemporalCallControl(client, cache);
   const server = http.createServer(createGateway(client, cache, config, control));
-  const media = attachMediaStreams(server, control, cache, config);
+  const media = attachMediaStreams(server, control, cache, config, control);
   await new Promise<void>((resolve) => server.listen(config.PORT, host, resolve));
   return { server, media };
 }

@@ -3,7 +3,12 @@
 import type http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { providerModule } from '../../providers/registry';
-import type { CallControl } from '../../providers/types';
+import type { AgentControl, CallControl } from '../../providers/types';
+import { clinicHours } from '../../appointments/clinic';
+import { receptionistInstructions } from '../../appointments/receptionist';
+import { RealtimeConnection, realtimeOptionsFromConfig } from '../../speech/realtime/client';
+import { APPOINTMENT_TOOL_DEFINITIONS } from '../../workflows/appointment-tools';
+import { AgentBridge, type AgentLine, type RealtimeLink } from './agent-bridge';
 import { AsrError, transcribe } from '../../speech/asr';
 import { audioHashOf, languageOf, synthesizeToCache } from '../../speech/tts';
 import { sessionKey, ttsAudioKey } from '../../lib/keys';
@@ -20,8 +25,8 @@ const SESSION_TTL_SECONDS = 3600;
 const ENCODED_CACHE_SIZE = 256;
 const FILLER: Record<Language, string> = { en: 'Hmm, one moment.', hi: 'एक सेकंड।' };
 
-export function attachMediaStreams(server: http.Server, control: CallControl, cache: Cache, config: Config): MediaStreams {
-  const streams = new MediaStreams(control, cache, config);
+export function attachMediaStreams(server: http.Server, control: CallControl, cache: Cache, config: Config, agent?: AgentControl): MediaStreams {
+  const streams = new MediaStreams(control, cache, config, agent);
   server.on('upgrade', (request, socket, head) => streams.upgrade(request, socket, head));
   return streams;
 }
@@ -36,6 +41,7 @@ export class MediaStreams {
     private readonly control: CallControl,
     private readonly cache: Cache,
     private readonly config: Config,
+    private readonly agent?: AgentControl,
   ) {}
 
   upgrade(request: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void {
@@ -52,6 +58,7 @@ export class MediaStreams {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const session = new MediaSession(ws, stream.codec, {
         control: this.control,
+        agent: this.agent && { control: this.agent, bridge: (line) => this.bridge(this.agent!, line) },
         saveState: (id, state) => (state ? this.cache.set(sessionKey(id), JSON.stringify(state), SESSION_TTL_SECONDS) : this.cache.del(sessionKey(id))),
         transcribe: (audio, language) => this.transcribe(audio, language),
         promptAudio: (prompt, format) => this.promptAudio(prompt, format),
@@ -68,6 +75,19 @@ export class MediaStreams {
   /** Ends every stream (shutdown): sessions see the close like a dropped line. */
   closeAll(): void {
     for (const ws of this.wss.clients) ws.terminate();
+  }
+
+  /** A speech-to-speech call's bridge to its own model session (OpenAI Realtime). */
+  private bridge(agent: AgentControl, line: AgentLine): AgentBridge {
+    const hours = clinicHours(this.config);
+    return new AgentBridge(line, {
+      agent,
+      connect: () => openRealtime(line.callId),
+      instructions: () => receptionistInstructions(hours, new Date()),
+      voice: this.config.REALTIME_VOICE,
+      tools: APPOINTMENT_TOOL_DEFINITIONS,
+      log: logger.child({ callId: line.callId, component: 'agent-bridge' }),
+    });
   }
 
   private async transcribe(audio: Int16Array, language: Language) {
@@ -99,4 +119,16 @@ export class MediaStreams {
     this.encoded.set(encodedKey(hash), encoded);
     return encoded;
   }
+}
+
+/** Opens a Realtime session and adapts it to what the bridge needs. */
+async function openRealtime(callId: string): Promise<RealtimeLink> {
+  const connection = new RealtimeConnection(realtimeOptionsFromConfig({ callId }));
+  await connection.ready;
+  return {
+    send: (event) => void connection.send(event),
+    close: () => connection.close(),
+    onEvent: (listener) => connection.on('event', listener),
+    onClose: (listener) => connection.once('close', () => listener()),
+  };
 }

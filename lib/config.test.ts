@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadConfig } from './config';
+import { redactSecrets } from './redact';
 
 const REAL_SECRETS = {
   NERVE_API_TOKEN: 'a-real-api-token',
@@ -42,5 +43,26 @@ describe('loadConfig: development secrets', () => {
 
   test('an unknown environment name is a configuration error', () => {
     assert.throws(() => loadConfig({ NERVE_ENV: 'staging', ...REAL_SECRETS }), /NERVE_ENV/);
+  });
+});
+
+describe('loadConfig: speech to speech (OpenAI Realtime)', () => {
+  test('defaults to the GA endpoint, gpt-realtime and marin; no key unless set', () => {
+    const config = loadConfig({ NERVE_ENV: 'test' });
+    assert.equal(config.REALTIME_URL, 'wss://api.openai.com/v1/realtime');
+    assert.equal(config.REALTIME_MODEL, 'gpt-realtime');
+    assert.equal(config.REALTIME_VOICE, 'marin');
+    assert.equal(config.OPENAI_API_KEY, undefined);
+    assert.equal(loadConfig({ NERVE_ENV: 'test', OPENAI_API_KEY: '' }).OPENAI_API_KEY, undefined);
+  });
+
+  test('OPENAI_API_KEY is a secret: once loaded it is cut out of any logged text', () => {
+    const key = 'sk-test-realtime-key-0123456789';
+    loadConfig({ NERVE_ENV: 'test', OPENAI_API_KEY: key });
+    assert.equal(redactSecrets(`connecting with Bearer ${key}`), 'connecting with Bearer [redacted]');
+  });
+
+  test('a REALTIME_URL that is not a URL is a configuration error', () => {
+    assert.throws(() => loadConfig({ NERVE_ENV: 'test', REALTIME_URL: 'api.openai.com' }), /REALTIME_URL/);
   });
 });

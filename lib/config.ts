@@ -18,7 +18,7 @@ const NERVE_ENVS = ['development', 'test', 'production'] as const;
 /** The settings in this module that are secrets with a working development default. */
 const BASE_DEV_SECRETS = ['NERVE_API_TOKEN', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN'];
 /** Every setting in this module whose value must never reach a log, even inside a string. */
-const BASE_SECRETS = [...BASE_DEV_SECRETS, 'JUPITER_TOKEN', 'LLM_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'DATABASE_URL', 'REDIS_URL'];
+const BASE_SECRETS = [...BASE_DEV_SECRETS, 'JUPITER_TOKEN', 'LLM_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'OPENAI_API_KEY', 'DATABASE_URL', 'REDIS_URL'];
 export const DEV_CODEC_TOKEN = 'dev-codec-token-not-secret';
 
 const BaseEnv = z.object({
@@ -108,6 +108,12 @@ const BaseEnv = z.object({
   ELEVENLABS_MODEL: z.string().default('eleven_multilingual_v2'),
   ELEVENLABS_URL: z.string().url().default('https://api.elevenlabs.io'),
   TTS_CACHE_TTL_SECONDS: seconds(7 * 24 * 3600),
+
+  // Speech-to-speech (OpenAI Realtime)
+  REALTIME_URL: z.string().url().default('wss://api.openai.com/v1/realtime'), // the model goes in ?model=
+  REALTIME_MODEL: z.string().min(1).default('gpt-realtime'),
+  REALTIME_VOICE: z.string().min(1).default('marin'), // fixed for a session once the model has spoken
+  OPENAI_API_KEY: z.string().optional().transform((key) => key || undefined), // bearer key for REALTIME_URL
 
   // Call policy defaults (a request may not override them; they are copied into each workflow's input)
   CALL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),

@@ -34,7 +34,7 @@ describe('INBOUND_ROUTES', () => {
   });
 
   test('unset or empty settings mean no routes and no default', () => {
-    for (const env of [{}, { INBOUND_ROUTES: '', INBOUND_DEFAULT_ROUTE: '' }]) {
+    for (const env of [{}, { INBOUND_ROUTES: '', INBOUND_DEFAULT_ROUTE: '' }] as Record<string, string>[]) {
       const c = config(env);
       assert.equal(c.INBOUND_ROUTES.size, 0);
       assert.equal(c.INBOUND_DEFAULT_ROUTE, undefined);

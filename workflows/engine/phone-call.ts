@@ -129,9 +129,9 @@ export class PhoneCall {
         call_type: this.spec.callType,
         status: decision.outcome,
         business_key: this.spec.businessKey,
-        // Jupiter learns who rang from the report (the caller's number is not in anything it sent us).
-        direction: this.input.inbound ? 'inbound' : 'outbound',
-        ...(this.input.inbound ? { caller_phone: this.input.inbound.from } : {}),
+        // Jupiter learns who rang from the report (nothing it sent us names the caller). Outbound
+        // reports keep their shape: no direction field means a call Jupiter asked for.
+        ...(this.input.inbound ? { direction: 'inbound', caller_phone: this.input.inbound.from } : {}),
         ...details.reportFields,
         digits: result.digits,
         prep_time_minutes: decision.prepTimeMinutes ?? null,

@@ -6,7 +6,7 @@
 import { ApplicationFailure, type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { callSidKey, callTypeKey, promptKey } from '../lib/keys';
 import { loadConfig } from '../lib/config';
-import type { AgentControl, CallControl } from '../providers/types';
+import type { AgentControl, CallControl, InboundCallRequest, InboundStart } from '../providers/types';
 import type { Cache } from '../lib/cache';
 import { HttpError } from '../lib/http-error';
 import {
@@ -15,6 +15,7 @@ import {
   type ProviderStatusEvent, submitDigitsUpdate, submitUtteranceUpdate, type UtteranceInput,
 } from '../workflows/messages';
 import type { CallType, NextPrompt } from '../workflows/types';
+import { InboundCalls } from './inbound';
 import { CallIdSchema } from './schemas';
 import { temporalRetryLater } from './temporal-errors';
 
@@ -28,11 +29,34 @@ export interface Deadlines {
 }
 
 export class TemporalCallControl implements CallControl, AgentControl {
+  private readonly inbound: InboundCalls;
+
   constructor(
     private readonly client: Client,
     private readonly cache: Cache,
     private readonly deadlines: Deadlines = { updateMs: loadConfig().UPDATE_DEADLINE_MS, watchMs: loadConfig().PROMPT_WATCH_DEADLINE_MS },
-  ) {}
+  ) {
+    this.inbound = new InboundCalls({
+      client,
+      cache,
+      config: loadConfig(),
+      timed: (call) => this.timed(deadlines.updateMs, call),
+      firstPrompt: (callId, callSid) => this.firstPrompt(callId, callSid),
+    });
+  }
+
+  startInbound(call: InboundCallRequest): Promise<InboundStart> {
+    return this.inbound.start(call);
+  }
+
+  /** A keypad call that rang in: its first prompt, as soon as the workflow has it ready (one update). */
+  private async firstPrompt(callId: string, callSid: string): Promise<NextPrompt> {
+    const first = await this.update(callId, this.deadlines.updateMs, () =>
+      this.client.workflow.getHandle(callId).executeUpdate(nextPromptUpdate, { args: [{ callSid, afterSeq: 0 }], updateId: `first-prompt:${callSid}` }),
+    );
+    await this.cache.set(promptKey(callSid), JSON.stringify(first), PROMPT_TTL_SECONDS);
+    return first;
+  }
 
   /** Runs one Temporal call under a deadline; a timeout or an unreachable server is a 503. */
   private async timed<T>(ms: number, call: () => Promise<T>): Promise<T> {

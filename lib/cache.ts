@@ -7,6 +7,8 @@ export interface Cache {
   getBuffer(key: string): Promise<Buffer | null>;
   get(key: string): Promise<string | null>;
   set(key: string, value: string | Buffer, ttlSeconds: number): Promise<void>;
+  /** Sets the key only if it does not exist; true when this call set it (one winner among racing requests). */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   del(key: string): Promise<void>;
   incr(key: string): Promise<number>;
   /** Keys starting with prefix: scans the keyspace, so only for small operational checks. */
@@ -25,6 +27,9 @@ class RedisCache implements Cache {
   get(key: string) { return this.redis.get(key); }
   async set(key: string, value: string | Buffer, ttlSeconds: number) {
     await this.redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+  }
+  async setIfAbsent(key: string, value: string, ttlSeconds: number) {
+    return (await this.redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK';
   }
   async del(key: string) { await this.redis.del(key); }
   incr(key: string) { return this.redis.incr(key); }
@@ -63,6 +68,11 @@ class MemoryCache implements Cache {
   }
   async set(key: string, value: string | Buffer, ttlSeconds: number) {
     this.entries.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
+  }
+  async setIfAbsent(key: string, value: string, ttlSeconds: number) {
+    if (this.live(key)) return false;
+    await this.set(key, value, ttlSeconds);
+    return true;
   }
   async del(key: string) { this.entries.delete(key); }
   async incr(key: string) {

@@ -5,6 +5,7 @@ import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from '../providers/regis
 import { registerSecrets } from './redact';
 import { DEV_PAYLOAD_KEYS, parsePayloadKeys } from './payload-codec';
 import { clinicHours } from '../appointments/clinic';
+import { InboundDefaultRouteSetting, InboundRoutesSetting } from './inbound-routes';
 
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 const optionalUrl = z
@@ -81,6 +82,12 @@ const BaseEnv = z.object({
   MEDIA_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000), // a socket that never sends start is closed
   LEAD_MAX_TURNS: z.coerce.number().int().min(1).max(50).default(12),
   QUESTIONNAIRE_CONFIG: z.string().optional(), // JSON: { questions: {en: string[], hi: string[]}, minYes?: number }
+  APPOINTMENT_MAX_CALL_SECONDS: seconds(300),
+
+  // Inbound calls: which bot answers each of our numbers (lib/inbound-routes.ts); unset or empty means none
+  INBOUND_ROUTES: z.preprocess((v) => v || undefined, InboundRoutesSetting.default('{}')), // JSON: { "+918047112233": {"bot": "questionnaire", ...} }
+  INBOUND_DEFAULT_ROUTE: z.preprocess((v) => v || undefined, InboundDefaultRouteSetting.optional()), // JSON route for numbers not listed
+  INBOUND_REFUSAL_TEXT: z.string().trim().min(1).max(300).default('Sorry, this number cannot take your call right now. Goodbye.'),
 
   // Appointments: the clinic the receptionist books for (appointments/clinic.ts checks them together)
   CLINIC_TIME_ZONE: z.string().default('Asia/Kolkata'), // IANA name; dates and times said on calls are clinic time

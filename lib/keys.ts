@@ -22,3 +22,10 @@ export const sessionKey = (callId: string) => `session:${callId}`;
 export const TTS_AUDIO_PREFIX = 'tts:audio:';
 export const ttsAudioKey = (hash: string) => `${TTS_AUDIO_PREFIX}${hash}`;
 export const ttsStatsKey = (stat: 'hits' | 'misses') => `tts:stats:${stat}`;
+
+/** Inbound calls refused (no route for the number, a bot the provider's flow cannot carry): in total and per reason. */
+export const INBOUND_REFUSED_KEY = 'inbound:refused';
+export const inboundRefusedKey = (reason: string) => `${INBOUND_REFUSED_KEY}:${reason}`;
+
+/** A refused inbound CallSid: the provider's later requests for it get the same answer and are not counted again. */
+export const inboundRefusalKey = (callSid: string) => `inbound:refusal:${callSid}`;

@@ -12,6 +12,9 @@ export type StreamEvent =
       customParameters: Record<string, string>;
       sampleRate: number;
       encoding: 'pcm16' | 'mulaw';
+      /** The caller and the number they rang, where the provider says (Exotel does; Twilio names them on the voice webhook). */
+      from?: string;
+      to?: string;
     }
   /** payload: the audio bytes exactly as the provider sent them (PCM16 LE or μ-law). */
   | { kind: 'media'; payload: Buffer; timestamp?: number; chunk?: number; streamSid?: string }

@@ -7,7 +7,7 @@ import type {
   AgentDirective, DigitsInput, NextPromptWatch, PromptInterruptedEvent, ProviderStatusEvent, ToolCallRequest, ToolCallResult, TranscriptLine, UtteranceInput,
 } from '../workflows/messages';
 import type { MediaStreamCodec } from './media-stream';
-import type { CallType, NextPrompt, TerminalStatus } from '../workflows/types';
+import type { CallMode, CallType, NextPrompt, TerminalStatus } from '../workflows/types';
 
 export interface PlaceCallRequest {
   callId: string;
@@ -27,6 +27,32 @@ export interface TelephonyClient {
   getCallStatus(callSid: string): Promise<ProviderCallStatus>;
 }
 
+/** A call we did not place, as the provider's first request for it describes it. */
+export interface InboundCallRequest {
+  /** The provider's registry name. */
+  provider: string;
+  callSid: string;
+  /** The caller's number, as the provider writes it. */
+  from: string;
+  /** The number they dialled (one of ours), as the provider writes it. */
+  to: string;
+  /**
+   * Set when the provider's flow has already decided how the call is carried (Exotel: its
+   * Voicebot applet streams, its Greeting/Passthru flow takes keys); unset, the route decides (Twilio).
+   */
+  mode?: CallMode;
+}
+
+/** Why an inbound call is not taken: no route for the number, a bot the flow cannot carry, or a call that already ended. */
+export type InboundRefusal = 'no_route' | 'mode_unsupported' | 'call_ended';
+
+export type InboundStart =
+  | { callId: string; mode: 'voicebot' }
+  /** A keypad call: the first prompt the provider should play. */
+  | { callId: string; mode: 'ivr'; prompt: NextPrompt }
+  /** `refused` is the polite line to say before hanging up. */
+  | { refused: string; reason: InboundRefusal };
+
 /** What a provider's webhooks may ask of the orchestrator; implemented by the gateway. */
 export interface CallControl {
   /** Finds our call id from the provider's CallSid and the id we sent along (CustomField). */
@@ -41,6 +67,11 @@ export interface CallControl {
   promptInterrupted(callId: string, event: PromptInterruptedEvent): Promise<void>;
   /** Resolves with the first prompt the call plays after `afterSeq` (held open by media sessions). */
   watchPrompt(callId: string, watch: NextPromptWatch): Promise<NextPrompt>;
+  /**
+   * Starts the call's workflow for a call we did not place (or finds it: a retried first
+   * request gets the same call), routed by the dialled number; or says why not.
+   */
+  startInbound(call: InboundCallRequest): Promise<InboundStart>;
 }
 
 /** What a media session bridged to a speech-to-speech model asks of the call's workflow. */

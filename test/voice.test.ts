@@ -178,7 +178,7 @@ describe('bad media input costs one socket, never the process', () => {
     const early = await StreamCaller.open(`${wsBase()}/media/exotel`, 'exotel', exotelAuth);
     early.send({ event: 'media', stream_sid: 'x', media: { chunk: '1', timestamp: '0', payload: 'AAAA' } });
     const unknown = await StreamCaller.open(`${wsBase()}/media/exotel`, 'exotel', exotelAuth);
-    unknown.start('no-such-call-sid');
+    unknown.start('no-such-call-sid', {}, 8000, null); // names no caller either: not a call that rang in (test/inbound.test.ts)
     const silent = await StreamCaller.open(`${wsBase()}/media/exotel`, 'exotel', exotelAuth);
 
     for (const [socket, what] of [[garbage, 'bad JSON'], [early, 'media before start'], [unknown, 'unknown call'], [silent, 'no start']] as const) {

@@ -11,9 +11,10 @@ export interface LeadQualificationInput extends CallInput<LeadQualificationReque
   maxTurns: number;
 }
 
-const LINES: Record<Language, { greeting: (name: string, topic: string) => string; again: string; noResponse: string; timeUp: string; trouble: string }> = {
+const LINES: Record<Language, { greeting: (name: string, topic: string) => string; welcome: (topic: string) => string; again: string; noResponse: string; timeUp: string; trouble: string }> = {
   en: {
     greeting: (name, topic) => `Hello ${name}, this is Nerve calling about ${topic}. Do you have a minute to talk?`,
+    welcome: (topic) => `Hello, thank you for calling Nerve about ${topic}. May I ask you a few quick questions?`,
     again: 'Sorry, I did not catch that. Could you say it again?',
     noResponse: 'I could not hear you, so I will call back later. Goodbye.',
     timeUp: 'We are out of time for today. Thank you, someone will follow up. Goodbye.',
@@ -21,6 +22,7 @@ const LINES: Record<Language, { greeting: (name: string, topic: string) => strin
   },
   hi: {
     greeting: (name, topic) => `नमस्ते ${name}, मैं नर्व से ${topic} के बारे में बात कर रही हूँ। क्या आपके पास एक मिनट है?`,
+    welcome: (topic) => `नमस्ते, ${topic} के बारे में नर्व को कॉल करने के लिए धन्यवाद। क्या मैं आपसे कुछ छोटे सवाल पूछ सकती हूँ?`,
     again: 'माफ़ कीजिए, सुनाई नहीं दिया। क्या आप फिर से बोलेंगे?',
     noResponse: 'आपकी आवाज़ नहीं आ रही, हम बाद में कॉल करेंगे। नमस्ते।',
     timeUp: 'आज का समय पूरा हुआ। धन्यवाद, हमारी टीम आपसे संपर्क करेगी। नमस्ते।',
@@ -36,7 +38,8 @@ const speech = (input: CalleeInput) => (input.kind === 'speech' && input.text.tr
 function systemPrompt(lead: LeadQualificationRequest): string {
   const language = lead.language === 'hi' ? 'Hindi or Hinglish, matching the lead' : 'English';
   return [
-    `You are a polite phone agent qualifying a lead named ${lead.name} about ${lead.topic}.`,
+    // An inbound caller has no name yet: the call id stands in as the lead id.
+    lead.name ? `You are a polite phone agent qualifying a lead named ${lead.name} about ${lead.topic}.` : `You are a polite phone agent qualifying a caller who rang us about ${lead.topic}.`,
     `Collect these fields: ${lead.fields.join(', ')}. Ask one short question at a time; replies are spoken, so keep them under 30 words, in ${language}.`,
     'Set should_end when every field is collected (then thank them and say goodbye) or when the lead is not interested (then apologise and say goodbye).',
     'Set escalate when the lead asks for a human; then say you are connecting them.',
@@ -46,7 +49,8 @@ function systemPrompt(lead: LeadQualificationRequest): string {
 export async function leadQualification(input: LeadQualificationInput): Promise<CallResult> {
   const lead = input.request;
   const lines = LINES[lead.language];
-  const greeting = lines.greeting(lead.name, lead.topic);
+  // A caller who rang us is welcomed; a lead we call is greeted by name.
+  const greeting = input.inbound ? lines.welcome(lead.topic) : lines.greeting(lead.name, lead.topic);
   const call = new PhoneCall(
     {
       callType: 'lead-qualification',

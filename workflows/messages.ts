@@ -120,8 +120,10 @@ export const OutcomeKey = defineSearchAttributeKey('Outcome', SearchAttributeTyp
 export const VendorIdKey = defineSearchAttributeKey('VendorId', SearchAttributeType.KEYWORD);
 export const RiderIdKey = defineSearchAttributeKey('RiderId', SearchAttributeType.KEYWORD);
 export const ReportStatusKey = defineSearchAttributeKey('ReportStatus', SearchAttributeType.KEYWORD);
+/** 'inbound' (a caller rang one of our numbers) or 'outbound' (we dialled); never a phone number. */
+export const DirectionKey = defineSearchAttributeKey('Direction', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_KEYS = [BusinessKeyKey, OrderIdKey, CallTypeKey, CallStatusKey, OutcomeKey, VendorIdKey, RiderIdKey, ReportStatusKey];
+export const SEARCH_ATTRIBUTE_KEYS = [BusinessKeyKey, OrderIdKey, CallTypeKey, CallStatusKey, OutcomeKey, VendorIdKey, RiderIdKey, ReportStatusKey, DirectionKey];
 
 /** Workflow ids derive from the business key, so a repeated request finds the existing call. */
 export function callIdFor(callType: string, businessKey: string): string {

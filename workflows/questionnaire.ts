@@ -22,6 +22,8 @@ const parseYesNo = (input: CalleeInput) => (input.kind === 'keys' ? classifyKeyp
 
 export async function questionnaire(input: QuestionnaireInput): Promise<CallResult> {
   const { request: callee, script } = input;
+  // Spoken unless the call came in on a keypad flow (an inbound IVR line); outbound calls always stream.
+  const mode = input.mode ?? 'voicebot';
   const call = new PhoneCall(
     {
       callType: 'questionnaire',
@@ -29,8 +31,8 @@ export async function questionnaire(input: QuestionnaireInput): Promise<CallResu
       partyId: callee.call_key,
       calleePhone: callee.phone,
       language: callee.language,
-      prompts: questionnairePrompts(callee.language, callee.name, script),
-      mode: 'voicebot',
+      prompts: questionnairePrompts(callee.language, callee.name, script, mode),
+      mode,
       firstPrompt: 'q1',
       maxCallSeconds: input.maxCallSeconds,
     },

@@ -5,7 +5,7 @@ import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporali
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { PhoneCall } from './engine/phone-call';
 import { keys, type Decision } from './engine/spec';
-import { BusinessKeyKey, CallStatusKey, CallTypeKey, callIdFor, OrderIdKey, RiderIdKey } from './messages';
+import { BusinessKeyKey, CallStatusKey, CallTypeKey, callIdFor, DirectionKey, OrderIdKey, RiderIdKey } from './messages';
 import { parseAcceptReject, parsePrepTime, parseRejectionReason, vendorPrompts, withRetries } from './prompts';
 import { riderAssignment, type RiderAssignmentInput } from './rider-assignment';
 import type { CallInput, CallOutcome, CallResult, VendorOrderConfirmationRequest } from './types';
@@ -96,6 +96,7 @@ async function scheduleRiderCall(input: CallInput<VendorOrderConfirmationRequest
         { key: CallTypeKey, value: 'rider-assignment' },
         { key: RiderIdKey, value: rider.rider_id },
         { key: CallStatusKey, value: waitMinutes > 0 ? 'SCHEDULED' : 'PREPARING' },
+        { key: DirectionKey, value: 'outbound' },
       ],
       staticSummary: `Rider ${rider.rider_id} for order ${order.order_id}`,
     });

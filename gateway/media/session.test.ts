@@ -45,6 +45,7 @@ function stub(overrides: Partial<CallControl> = {}, deps: Partial<SessionDeps> =
     submitUtterance: () => never(),
     promptInterrupted: async () => {},
     watchPrompt: () => never(),
+    startInbound: async () => ({ refused: 'Sorry, not this number.', reason: 'no_route' }),
     ...overrides,
   };
   return s;
@@ -161,6 +162,52 @@ describe('media session', () => {
     assert.equal(requestIds.length, 2);
     assert.equal(requestIds[0], requestIds[1], 'the retry is the same update');
     caller.close();
+  });
+
+  test('a call that rang in (caller named, no callId) is started, then goes live under the id it was given', async () => {
+    const asked: unknown[] = [];
+    const s = stub({
+      resolveCallId: async (_sid, hint) => hint,
+      startInbound: async (call) => (asked.push(call), { callId: 'inbound-exotel-CA-in', mode: 'voicebot' }),
+      submitDigits: async (callId, input) => (s.digits.push(`${callId}:${input.digits}`), never()),
+    });
+    const caller = await connect(s);
+    caller.start('CA-in', {}, 8000, { from: '+919812345678', to: '+918047112233' });
+    caller.dtmf('1');
+    await caller.waitFor(() => s.digits.length > 0, 3000, 'the key to reach the started call');
+    assert.deepEqual(asked, [{ provider: 'exotel', callSid: 'CA-in', from: '+919812345678', to: '+918047112233', mode: 'voicebot' }]);
+    assert.deepEqual(s.digits, ['inbound-exotel-CA-in:1']);
+    assert.equal(caller.closed, undefined);
+    caller.close();
+  });
+
+  test('a refused call hears the line in full, then the stream is closed normally; nothing is reported', async () => {
+    const reported: unknown[] = [];
+    const spokenLines: string[] = [];
+    const s = stub(
+      { resolveCallId: async () => undefined, reportStatus: async (...args) => (reported.push(args), 'accepted') },
+      { promptAudio: async (p) => (spokenLines.push(`${p.id}:${p.text}`), toneBytes(1200)) },
+    );
+    const caller = await connect(s);
+    const started = Date.now();
+    caller.start('CA-refused', {}, 8000, { from: '+919812345678', to: '+918000000000' });
+    await caller.waitFor(() => caller.closed !== undefined, 5000, 'the stream to close after the line');
+    assert.equal(caller.closed!.code, 1000);
+    assert.deepEqual(spokenLines, ['refusal:Sorry, not this number.']);
+    const audioBytes = caller.received.filter((m) => m.event === 'media').reduce((n, m) => n + Buffer.from(m.media.payload, 'base64').length, 0);
+    assert.ok(audioBytes >= 1200 * 16, `the whole line was sent (${audioBytes} bytes)`);
+    assert.ok(Date.now() - started >= 1000, 'the stream stayed open while the line played');
+    assert.deepEqual(reported, []);
+  });
+
+  test('a start naming neither a call of ours nor a caller is closed as unknown (1008)', async () => {
+    let asked = 0;
+    const s = stub({ resolveCallId: async () => undefined, startInbound: async () => (asked++, { refused: 'x', reason: 'no_route' }) });
+    const caller = await connect(s);
+    caller.start('CA-nobody', {}, 8000, null);
+    await caller.waitFor(() => caller.closed !== undefined, 3000, 'the close');
+    assert.equal(caller.closed!.code, 1008);
+    assert.equal(asked, 0);
   });
 
   test("the ASR hint is the call's language, not a guess from the prompt's text", async () => {

@@ -138,12 +138,14 @@ export class MediaSession {
 
   /**
    * A well-formed frame before the session is live is the provider being early, not a bad
-   * frame: keys are kept for later, audio and marks (nothing is playing yet) are dropped.
-   * Only a stop means something now. A socket that never sends start still meets the timer.
+   * frame: keys are kept for later, audio is dropped, marks only matter to a refusal being
+   * spoken (nothing else plays yet). Only a stop means something now. A socket that never
+   * sends start still meets the timer.
    */
   private beforeLive(event: Exclude<StreamEvent, { kind: 'start' | 'connected' }>): void {
     if (this.streamSid && event.streamSid && event.streamSid !== this.streamSid) return this.badFrame(`${event.kind} for another stream`);
     if (event.kind === 'dtmf' && this.earlyDigits.length < MAX_EARLY_DTMF) this.earlyDigits.push(event.digit);
+    if (event.kind === 'mark') this.playback?.onMark(event.name);
     if (event.kind === 'stop') this.close(1000, 'stopped before the session was ready');
   }
 
@@ -152,15 +154,13 @@ export class MediaSession {
     clearTimeout(this.startTimer);
     this.phase = 'starting';
     this.streamSid = event.streamSid; // known now, so frames during set-up can be checked against it
-    const callId = await this.deps.control.resolveCallId(event.callSid, event.customParameters.callId);
-    if (this.phase !== 'starting') return; // the socket closed meanwhile
+    const callId = await this.callIdOf(event);
+    if (this.phase !== 'starting') return; // the socket closed meanwhile (or the call was refused)
     if (!callId) return this.close(1008, `unknown call ${event.callSid}`);
     Object.assign(this, { callId, stateKey: callId, callSid: event.callSid });
-    this.format = { encoding: event.encoding, sampleRate: event.sampleRate };
-    if (event.encoding === 'pcm16' && event.sampleRate !== 8000) this.resampler = new StreamResampler(event.sampleRate, 8000);
+    this.setUpPlayback(event);
     if (this.deps.agent && (await this.deps.agent.control.callType(callId)) === 'appointment-agent') return this.startBridge(this.deps.agent);
     if (this.phase !== 'starting') return;
-    this.playback = new Playback((frame) => this.send(frame), this.codec, this.streamSid, this.format);
     const endpointer = await Endpointer.create({ sampleRate: 8000, ...this.deps.vad });
     if (this.phase !== 'starting') return endpointer.dispose();
     this.endpointer = endpointer;
@@ -209,6 +209,35 @@ export class MediaSession {
       case 'stop':
         return this.onStop(event.reason);
     }
+  }
+
+  /**
+   * Our call's id: named by the provider (the callId parameter) or known by its CallSid. A call
+   * that rang in (Exotel names the caller and the ExoPhone, and no call of ours) is started now.
+   */
+  private async callIdOf(event: Extract<StreamEvent, { kind: 'start' }>): Promise<string | undefined> {
+    const known = await this.deps.control.resolveCallId(event.callSid, event.customParameters.callId);
+    if (known || !event.from || !event.to) return known;
+    const started = await this.deps.control.startInbound({ provider: this.codec.provider, callSid: event.callSid, from: event.from, to: event.to, mode: 'voicebot' });
+    if (!('refused' in started)) return started.callId;
+    await this.refuse(event, started.refused);
+    return undefined;
+  }
+
+  /** A call we will not take: the caller hears the polite line, then the stream ends (the provider's flow moves on). */
+  private async refuse(event: Extract<StreamEvent, { kind: 'start' }>, line: string): Promise<void> {
+    this.setUpPlayback(event);
+    const audio = await this.deps
+      .promptAudio({ id: 'refusal', text: line, hangup: true, seq: 0, language: languageOf(line) }, this.format)
+      .catch((err) => void this.log.warn({ err: (err as Error).message }, 'no audio for the refusal line'));
+    if (audio && this.phase === 'starting') await this.playback!.play('refusal', audio);
+    this.close(1000, 'inbound call refused');
+  }
+
+  private setUpPlayback(event: Extract<StreamEvent, { kind: 'start' }>): void {
+    this.format = { encoding: event.encoding, sampleRate: event.sampleRate };
+    if (event.encoding === 'pcm16' && event.sampleRate !== 8000) this.resampler = new StreamResampler(event.sampleRate, 8000);
+    this.playback = new Playback((frame) => this.send(frame), this.codec, this.streamSid, this.format);
   }
 
   private onDigit(digit: string): void {

@@ -7,11 +7,11 @@ import type { Cache } from '../../lib/cache';
 import { type Config } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
 import { requireBearer } from '../require-bearer';
-import { BusinessKeyKey, callIdFor, callStateQuery, CallStatusKey, CallTypeKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
+import { BusinessKeyKey, callIdFor, callStateQuery, CallStatusKey, CallTypeKey, DirectionKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
 import type { CallMode, CallPolicy, CallType, TelephonyProvider } from '../../workflows/types';
 import type * as workflows from '../../workflows';
-import { DEFAULT_QUESTIONNAIRES, type QuestionnaireScript } from '../../workflows/questionnaire-prompts';
-import { CallIdSchema, LeadQualificationSchema, QuestionnaireConfigSchema, QuestionnaireSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
+import { CallIdSchema, LeadQualificationSchema, QuestionnaireSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
+import { QUESTIONNAIRE_MAX_REPROMPTS, questionnaireScripts } from '../questionnaire-script';
 
 export function callPolicy(config: Config): CallPolicy {
   return {
@@ -52,6 +52,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
           { key: BusinessKeyKey, value: call.businessKey },
           { key: CallTypeKey, value: call.callType },
           { key: CallStatusKey, value: 'PREPARING' },
+          { key: DirectionKey, value: 'outbound' },
           ...(call.attributes ?? []),
         ],
         staticSummary: call.summary,
@@ -94,19 +95,17 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
     }, { request, ...baseInput(), ...keypadSettings({ provider, mode }) });
   });
 
-  const questionnaireConfig = config.QUESTIONNAIRE_CONFIG ? QuestionnaireConfigSchema.parse(JSON.parse(config.QUESTIONNAIRE_CONFIG)) : undefined;
+  const questionnaireScript = questionnaireScripts(config);
 
   router.post('/questionnaire', async (req, res) => {
     const request = QuestionnaireSchema.parse(req.body);
-    const script: QuestionnaireScript = questionnaireConfig
-      ? { questions: questionnaireConfig.questions[request.language], minYes: questionnaireConfig.minYes }
-      : DEFAULT_QUESTIONNAIRES[request.language];
+    const script = questionnaireScript(request.language);
     const base = baseInput();
     await startCall<typeof workflows.questionnaire>(res, {
       workflowType: 'questionnaire', callType: 'questionnaire', businessKey: request.call_key, summary: `Questionnaire ${request.call_key}`,
     }, {
       request, ...base, ...voiceSettings(request), script,
-      policy: { ...base.policy, maxReprompts: 1 }, // an unclear answer is asked again once
+      policy: { ...base.policy, maxReprompts: QUESTIONNAIRE_MAX_REPROMPTS }, // an unclear answer is asked again once
     });
   });
 

@@ -62,6 +62,8 @@ describe('exotel stream codec', () => {
       customParameters: { key1: 'value1' },
       sampleRate: 8000,
       encoding: 'pcm16',
+      from: '+919876543210',
+      to: '+918047491899',
     });
     const media = expectKind(exotel.parse(documented.media), 'media');
     assert.ok(media.payload.equals(PCM_100MS), 'payload is the raw PCM bytes');
@@ -86,6 +88,7 @@ describe('exotel stream codec', () => {
     ), 'start');
     assert.equal(start.sampleRate, 16000);
     assert.deepEqual(start.customParameters, {}, 'custom_parameters default to {}');
+    assert.deepEqual([start.from, start.to], [undefined, undefined], 'no caller named, none made up');
 
     const media = expectKind(exotel.parse(JSON.stringify({ event: 'media', media: { chunk: 7, timestamp: 700, payload: PCM_B64 } })), 'media');
     assert.equal(media.chunk, 7);

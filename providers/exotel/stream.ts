@@ -31,6 +31,9 @@ const Start = z
     start: z.object({
       stream_sid: sid,
       call_sid: sid,
+      // The caller and the ExoPhone: how a call that rang in (no callId parameter of ours) is routed.
+      from: z.string().max(64).optional(),
+      to: z.string().max(64).optional(),
       custom_parameters: customParameters,
       media_format: z.object({
         encoding: z.literal('audio/x-raw'),
@@ -47,6 +50,8 @@ const Start = z
     customParameters: start.custom_parameters,
     sampleRate: start.media_format.sample_rate,
     encoding: 'pcm16',
+    ...(start.from ? { from: start.from } : {}),
+    ...(start.to ? { to: start.to } : {}),
   }));
 
 const Media = z

@@ -1,5 +1,7 @@
 // Exotel's callbacks: the StatusCallback (POST, form), the Passthru applet after a Gather
-// (GET, query) and the Greeting applet's dynamic-text URL (GET/HEAD, text/plain).
+// (GET, query) and the Greeting applet's dynamic-text URL (GET/HEAD, text/plain). On an
+// ExoPhone's own flow (a call that rang in) the first Greeting or Passthru for an unknown
+// CallSid starts the call: Exotel sends the caller and the ExoPhone, and no CustomField.
 import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
@@ -7,7 +9,7 @@ import { loadConfig } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
 import { sameSecret } from '../../lib/same-secret';
 import type { ProviderStatusEvent } from '../../workflows/messages';
-import type { CallControl } from '../types';
+import type { CallControl, InboundStart } from '../types';
 
 const TERMINAL = ['completed', 'failed', 'busy', 'no-answer'] as const;
 
@@ -40,6 +42,24 @@ const PromptQuery = z.object({
   CustomField: z.string().max(128).optional(),
 });
 
+/**
+ * Who rang which ExoPhone: the Greeting sends From (the caller) and To (the ExoPhone); the
+ * Passthru also CallFrom and CallTo. Numbers come in Exotel's local form ("0804...").
+ */
+const Caller = z.object({
+  From: z.string().max(64).optional(),
+  To: z.string().max(64).optional(),
+  CallFrom: z.string().max(64).optional(),
+  CallTo: z.string().max(64).optional(),
+});
+
+function inboundParties(query: unknown): { from: string; to: string } | undefined {
+  const parties = Caller.parse(query);
+  const from = parties.CallFrom || parties.From;
+  const to = parties.CallTo || parties.To;
+  return from && to ? { from, to } : undefined;
+}
+
 function toStatusEvent(body: z.infer<typeof StatusCallback>): ProviderStatusEvent {
   if (body.EventType === 'answered') return { callSid: body.CallSid, event: 'answered' };
   const status = TERMINAL.find((s) => s === body.Status);
@@ -65,6 +85,16 @@ export function exotelWebhooks(control: CallControl): Router {
     return callId;
   };
 
+  /**
+   * A CallSid we do not know, without our CustomField, from a caller to an ExoPhone: a call
+   * that rang in on a keypad flow. Starting it is idempotent (the CallSid names the call).
+   */
+  const startInbound = async (callSid: string, customField: string | undefined, query: unknown): Promise<InboundStart | undefined> => {
+    const parties = customField ? undefined : inboundParties(query);
+    if (!parties || (await control.resolveCallId(callSid))) return undefined;
+    return control.startInbound({ provider: 'exotel', callSid, ...parties, mode: 'ivr' });
+  };
+
   router.post('/:secret/status', async (req, res) => {
     const body = StatusCallback.parse(req.body);
     const event = toStatusEvent(body);
@@ -76,6 +106,13 @@ export function exotelWebhooks(control: CallControl): Router {
 
   router.get('/:secret/passthru', async (req, res) => {
     const query = PassthruQuery.parse(req.query);
+    const inbound = await startInbound(query.CallSid, query.CustomField, req.query);
+    if (inbound) {
+      // The caller has heard no question yet: keys gathered before this are not an answer. 200
+      // goes on to the Greeting, which plays the first prompt; 302 to the hang-up branch.
+      if ('refused' in inbound) return void res.status(302).json({ refused: inbound.reason });
+      return void res.status(200).json({ call_id: inbound.callId, prompt: inbound.mode === 'ivr' ? inbound.prompt.id : undefined, hangup: false });
+    }
     const callId = await callIdOf(query.CallSid, query.CustomField);
     // Exotel retries an unanswered callback with the same parameters: the same request id
     // makes Temporal deliver the update once and hand the retry the first answer.
@@ -91,6 +128,13 @@ export function exotelWebhooks(control: CallControl): Router {
   // Exotel also sends HEAD to this URL and expects the same headers; Express answers HEAD with the GET route.
   router.get('/:secret/prompt', async (req, res) => {
     const query = PromptQuery.parse(req.query);
+    const inbound = await startInbound(query.CallSid, query.CustomField, req.query);
+    if (inbound) {
+      // A refused call hears the line; the flow's next applet ends it.
+      const text = 'refused' in inbound ? inbound.refused : inbound.mode === 'ivr' ? (inbound.prompt.audioUrl ?? inbound.prompt.text) : undefined;
+      if (text === undefined) throw new HttpError(409, 'not_ivr', 'this call is carried by a media stream, not the keypad flow');
+      return void res.type('text/plain').send(text);
+    }
     const callId = await callIdOf(query.CallSid, query.CustomField);
     const prompt = await control.currentPrompt(callId, query.CallSid);
     if (!prompt) throw new HttpError(404, 'no_prompt', 'the call has nothing to play');

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ZodError } from 'zod';
-import type { CallControl } from '../types';
+import type { CallControl, InboundCallRequest, InboundStart } from '../types';
 import { HttpError } from '../../lib/http-error';
 import type { DigitsInput, ProviderStatusEvent } from '../../workflows/messages';
 import type { NextPrompt } from '../../workflows/types';
@@ -53,6 +53,13 @@ class StubControl implements CallControl {
   async promptInterrupted() {}
   async watchPrompt(): Promise<NextPrompt> {
     throw new Error('prompts are watched over the media stream, not webhooks');
+  }
+  /** Inbound calls asked for, answered with `inboundAnswer`. */
+  readonly inbound: InboundCallRequest[] = [];
+  inboundAnswer: InboundStart = { refused: 'No.', reason: 'no_route' };
+  async startInbound(call: InboundCallRequest) {
+    this.inbound.push(call);
+    return this.inboundAnswer;
   }
 }
 
@@ -222,6 +229,41 @@ describe('twilio webhooks', () => {
 });
 
 // ---------------------------------------------------------------- keypad IVR (<Gather>)
+
+describe('calls to our numbers (Direction=inbound, no call id on the voice URL)', () => {
+  const sid = 'CA' + 'b'.repeat(32);
+  const ringing = { AccountSid: ACCOUNT_SID, ApiVersion: '2010-04-01', CallSid: sid, CallStatus: 'ringing', Direction: 'inbound', From: '+919812345678', To: '+14155550111', Caller: '+919812345678', Called: '+14155550111' };
+
+  test('the call is started with the caller and the dialled number; a voicebot route gets the stream with its call id', async () => {
+    control.inbound.length = 0;
+    control.inboundAnswer = { callId: `inbound-twilio-${sid}`, mode: 'voicebot' };
+    const res = await post('/webhooks/twilio/voice', ringing);
+    assert.equal(res.status, 200);
+    assert.deepEqual(control.inbound, [{ provider: 'twilio', callSid: sid, from: '+919812345678', to: '+14155550111' }]);
+    assert.deepEqual(readTwiml(res.body), [{ verb: 'Connect', streamUrl: 'wss://calls.example.test/media/twilio', parameters: { callId: `inbound-twilio-${sid}` } }]);
+  });
+
+  test('an IVR route gets its first <Gather>; a refused call hears the line and is hung up', async () => {
+    control.inboundAnswer = { callId: `inbound-twilio-${sid}`, mode: 'ivr', prompt: { id: 'q1', text: 'Press 1 for yes, or 2 for no.', hangup: false, seq: 1 } };
+    const ivr = readTwiml((await post('/webhooks/twilio/voice', ringing)).body);
+    assert.equal(ivr[0].verb, 'Gather');
+    assert.ok(ivr[0].verb === 'Gather' && ivr[0].attrs.action.includes(`callId=inbound-twilio-${sid}`), JSON.stringify(ivr));
+    control.inboundAnswer = { refused: 'Sorry, this number cannot take your call right now. Goodbye.', reason: 'no_route' };
+    const refused = await post('/webhooks/twilio/voice', ringing);
+    assert.equal(refused.status, 200);
+    assert.deepEqual(readTwiml(refused.body), [{ verb: 'Say', value: 'Sorry, this number cannot take your call right now. Goodbye.', attrs: { language: 'en-IN' } }, { verb: 'Hangup' }]);
+  });
+
+  test('an inbound request without From or To is 400 and starts nothing; a call id on the URL is not inbound', async () => {
+    control.inbound.length = 0;
+    const { From: _from, ...noFrom } = ringing;
+    assert.equal((await post('/webhooks/twilio/voice', noFrom)).status, 400);
+    const hinted = await post('/webhooks/twilio/voice?callId=call-0042', ringing);
+    assert.equal(hinted.status, 200);
+    assert.match(hinted.body, /value="call-0042"/);
+    assert.equal(control.inbound.length, 0);
+  });
+});
 
 describe('twilio IVR webhooks', () => {
   test("the fake reads our TwiML and collects keys as Twilio's <Gather> documents it", () => {

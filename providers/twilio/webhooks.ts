@@ -1,6 +1,7 @@
 // Twilio's callbacks, all signed form POSTs: the voice URL (an answered call asks for TwiML:
-// a media stream for voicebot calls, a <Gather> for IVR calls), the Gather action (the keys an
-// IVR caller pressed) and the StatusCallback (call progress events).
+// a media stream for voicebot calls, a <Gather> for IVR calls; a call to one of our numbers
+// starts its own workflow here), the Gather action (the keys an IVR caller pressed) and the
+// StatusCallback (call progress events).
 import { createHash } from 'node:crypto';
 import express, { Router } from 'express';
 import { z } from 'zod';
@@ -8,7 +9,7 @@ import { loadConfig } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
 import type { ProviderStatusEvent } from '../../workflows/messages';
 import type { NextPrompt, TerminalStatus } from '../../workflows/types';
-import type { CallControl } from '../types';
+import type { CallControl, InboundStart } from '../types';
 import { requireTwilioSignature } from './signature';
 import { connectStreamTwiml, gatherTwiml, hangupTwiml } from './twiml';
 import { twilioStreamUrl, twilioWebhookUrl } from './urls';
@@ -40,7 +41,12 @@ const VoiceRequest = z.object({
   From: z.string().max(64).optional(),
   To: z.string().max(64).optional(),
   CallStatus: z.string().max(32).optional(),
+  /** inbound: someone rang one of our numbers; outbound-api: a call we placed. */
+  Direction: z.string().max(32).optional(),
 });
+
+/** A call to one of our numbers names the caller and the number (the voice URL carries no call id). */
+const InboundVoiceRequest = VoiceRequest.extend({ From: z.string().min(1).max(64), To: z.string().min(1).max(64) });
 
 /** Progress before the answer needs nothing from us; the rest map onto the workflow's events. */
 const IGNORED = ['queued', 'initiated', 'ringing'] as const;
@@ -96,9 +102,23 @@ export function twilioWebhooks(control: CallControl): Router {
     return callId;
   };
 
+  /** The TwiML that answers a call we did not place: the stream, the first <Gather>, or the polite refusal. */
+  const inboundTwiml = (started: InboundStart): string => {
+    if ('refused' in started) return hangupTwiml({ id: 'refused', text: started.refused });
+    if (started.mode === 'voicebot') return connectStreamTwiml(twilioStreamUrl(), started.callId);
+    return promptTwiml(started.callId, started.prompt);
+  };
+
   router.post('/voice', async (req, res) => {
     const body = VoiceRequest.parse(req.body ?? {});
     const { callId: hint, mode } = VoiceQuery.parse(req.query);
+    if (!hint && body.Direction === 'inbound') {
+      // Starting is idempotent (the CallSid names the call): a retried request gets the same call.
+      const { CallSid: callSid, From: from, To: to } = InboundVoiceRequest.parse(body);
+      const started = await control.startInbound({ provider: 'twilio', callSid, from, to });
+      res.type('text/xml').send(inboundTwiml(started));
+      return;
+    }
     const callId = await callIdOf(body.CallSid, hint);
     if (mode === 'voicebot') {
       res.type('text/xml').send(connectStreamTwiml(twilioStreamUrl(), callId));

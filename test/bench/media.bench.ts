@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     promptInterrupted: async () => {},
     // The first watch gets the greeting; later ones stay open, as a quiet call's would.
     watchPrompt: (_callId, { afterSeq }) => (afterSeq === 0 ? Promise.resolve(prompt()) : new Promise<NextPrompt>(() => {})),
+    startInbound: async () => ({ refused: 'not benchmarked', reason: 'no_route' }), // every bench caller names its call
   };
   const media = attachMediaStreams(server, stubControl, cache(), loadConfig());
 

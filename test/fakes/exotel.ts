@@ -2,6 +2,8 @@
 // auth and form bodies, StatusCallback POSTs (form), and the App Builder flow's HTTP calls:
 // the Greeting applet's dynamic URL (GET) and the Passthru applet after a Gather (GET, digits
 // wrapped in double quotes). Tests drive the callee by hand; `autoAnswer` scripts whole calls.
+// A call can also ring in on an ExoPhone whose flow is that IVR (`incomingCall`): its Greeting
+// and Passthru requests then name the caller and the ExoPhone and carry no CustomField.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import express from 'express';
@@ -38,6 +40,8 @@ export class FakeExotel {
   /** Answers the next connect requests with this HTTP status (e.g. 429) instead of dialling. */
   readonly failNext: { status: number; message: string }[] = [];
   script: (form: Record<string, string>) => CalleeScript = () => 'manual';
+  /** Calls that rang in on an ExoPhone's IVR flow: the caller and the ExoPhone, as Exotel writes them. */
+  private readonly incoming = new Map<string, { from: string; to: string }>();
   onScriptError: (err: unknown) => void = () => {};
   private server?: http.Server;
   url = '';
@@ -142,12 +146,33 @@ export class FakeExotel {
     return this.fetchPrompt(callSid);
   }
 
+  /** Someone rings the ExoPhone `to` (e.g. "08047112233"); its flow's first Greeting is `fetchPrompt`. */
+  incomingCall(from: string, to: string): string {
+    const callSid = randomBytes(16).toString('hex');
+    this.incoming.set(callSid, { from, to });
+    this.statusOfCall.set(callSid, 'in-progress');
+    return callSid;
+  }
+
   async fetchPrompt(callSid: string): Promise<string> {
-    const call = this.call(callSid);
-    const query = new URLSearchParams({ CallSid: callSid, From: call.form.CallerId, To: call.form.From, DialWhomNumber: '', CustomField: call.form.CustomField ?? '' });
-    const response = await fetch(`${this.flow.promptUrl}?${query}`);
+    const response = await this.requestPrompt(callSid);
     if (!response.ok) throw new Error(`prompt fetch answered ${response.status}: ${await response.text()}`);
     return response.text();
+  }
+
+  /** The Greeting applet's GET, whatever we answer. */
+  requestPrompt(callSid: string): Promise<Response> {
+    const incoming = this.incoming.get(callSid);
+    // A call that rang in: From is the caller, To the ExoPhone; CustomField is for calls we placed only.
+    const fields = incoming
+      ? { CallSid: callSid, From: incoming.from, To: incoming.to, DialWhomNumber: '' }
+      : this.placedPromptFields(callSid);
+    return fetch(`${this.flow.promptUrl}?${new URLSearchParams(fields)}`);
+  }
+
+  private placedPromptFields(callSid: string): Record<string, string> {
+    const call = this.call(callSid);
+    return { CallSid: callSid, From: call.form.CallerId, To: call.form.From, DialWhomNumber: '', CustomField: call.form.CustomField ?? '' };
   }
 
   /** Gather collected keys; the Passthru applet reports them and the flow branches on our status. */
@@ -161,12 +186,17 @@ export class FakeExotel {
    * very URL again, byte for byte, which is what `sendPassthru(callSid, url)` does.
    */
   passthruUrl(callSid: string, digits: string): string {
-    const call = this.call(callSid);
+    const incoming = this.incoming.get(callSid);
+    const call = incoming ? undefined : this.call(callSid);
+    const parties: Record<string, string> = incoming
+      ? { From: incoming.from, To: incoming.to, CallFrom: incoming.from, CallTo: incoming.to, Direction: 'incoming' }
+      : { CallFrom: call!.form.From, CallTo: call!.form.CallerId, Direction: 'outbound-api' };
+    const customField: Record<string, string> = call ? { CustomField: call.form.CustomField ?? '' } : {};
     const query = new URLSearchParams({
-      CallSid: callSid, CallFrom: call.form.From, CallTo: call.form.CallerId, Direction: 'outbound-api',
+      CallSid: callSid, ...parties,
       DialCallDuration: '0', StartTime: exotelTime(), CurrentTime: `${exotelTime()}.${process.hrtime.bigint()}`,
       EndTime: '1970-01-01 05:30:00', CallType: 'call-attempt', digits: `"${digits}"`, RecordingUrl: '',
-      CustomField: call.form.CustomField ?? '',
+      ...customField,
     });
     return `${this.flow.passthruUrl}?${query}`;
   }

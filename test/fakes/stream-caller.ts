@@ -7,6 +7,15 @@ import { pcm16ToBytesLE, pcm16ToMulaw } from '../../lib/audio';
 
 export type StreamProvider = 'exotel' | 'twilio';
 
+/** Who rang which number, as Exotel's start event names them (Twilio's names neither). */
+export interface StreamParties {
+  from: string;
+  to: string;
+}
+
+/** What an Exotel start carries when a test does not say: a caller and the harness's ExoPhone. */
+const EXOTEL_PARTIES: StreamParties = { from: '+919800000001', to: '08047112233' };
+
 export class StreamCaller {
   readonly received: any[] = [];
   /** When each outbound media frame arrived (Date.now()). */
@@ -41,7 +50,8 @@ export class StreamCaller {
     this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  start(callSid: string, customParameters: Record<string, string> = {}, sampleRate = 8000): void {
+  /** `parties` null: an Exotel start that names no caller (only the call's own id can place it). */
+  start(callSid: string, customParameters: Record<string, string> = {}, sampleRate = 8000, parties: StreamParties | null = EXOTEL_PARTIES): void {
     this.streamSid = `MZ${callSid.slice(0, 30)}`;
     this.sampleRate = sampleRate;
     if (this.provider === 'exotel') {
@@ -49,7 +59,7 @@ export class StreamCaller {
       this.send({
         event: 'start', sequence_number: '1', stream_sid: this.streamSid,
         start: {
-          stream_sid: this.streamSid, call_sid: callSid, account_sid: 'test-account', from: '+919800000001', to: '08047112233',
+          stream_sid: this.streamSid, call_sid: callSid, account_sid: 'test-account', ...(parties ?? {}),
           custom_parameters: customParameters, media_format: { encoding: 'audio/x-raw', sample_rate: String(sampleRate), bit_rate: '16' },
         },
       });

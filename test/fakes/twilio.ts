@@ -4,7 +4,9 @@
 // and a <Gather>'s action, all form POSTs carrying X-Twilio-Signature. For IVR calls it runs the
 // TwiML it gets back as Twilio does: plays <Play>/<Say>, waits in <Gather> until the test
 // presses keys, posts them (Digits) to the action URL and runs the answer, and ends the call on
-// <Hangup/> or when the document runs out of verbs.
+// <Hangup/> or when the document runs out of verbs. It also rings our numbers: an incoming call
+// posts the number's voice URL (Direction=inbound, CallStatus=ringing, From, To) and follows the
+// TwiML we answer: a <Connect><Stream> to open, a <Gather> to press keys into, or <Say> + <Hangup/>.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import express from 'express';
@@ -42,6 +44,17 @@ export interface IvrTurn {
   hungUp: boolean;
   /** Our answer to the "completed" StatusCallback sent when the call ended. */
   completed?: { status: number; body: any };
+  /** <Connect><Stream>: where Twilio would open the media stream, and its parameters. */
+  stream?: { url: string; parameters: Record<string, string> };
+}
+
+/** One call leg as Twilio describes it on every request: a call we were asked to place, or one that rang in. */
+interface Leg {
+  from: string;
+  to: string;
+  direction: 'outbound-api' | 'inbound';
+  voiceUrl: string;
+  statusCallback?: string;
 }
 
 interface IvrState {
@@ -83,6 +96,8 @@ export class FakeTwilio {
    */
   route: (publicUrl: string) => string = (url) => url;
   private readonly ivr = new Map<string, IvrState>();
+  /** Calls that rang one of our numbers, by CallSid. */
+  private readonly incoming = new Map<string, Leg>();
   private server?: http.Server;
   private sequence = 0;
   url = '';
@@ -156,25 +171,25 @@ export class FakeTwilio {
 
   /** POSTs a status callback the way Twilio does: signed form to StatusCallback. */
   async sendStatus(callSid: string, callStatus: string, extra: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-    const call = this.call(callSid);
+    const leg = this.leg(callSid);
     this.statusOfCall.set(callSid, callStatus);
+    if (!leg.statusCallback) return { status: 0, body: null }; // nobody asked for progress of this call
     const fields: Record<string, string> = {
-      ...this.callFields(call, callStatus),
+      ...this.callFields(callSid, callStatus),
       CallbackSource: 'call-progress-events',
       SequenceNumber: String(this.sequence++),
       Timestamp: new Date().toUTCString(),
       ...(callStatus === 'completed' ? { CallDuration: '42' } : {}),
       ...extra,
     };
-    const response = await this.signedPost(call.form.get('StatusCallback')!, fields);
+    const response = await this.signedPost(leg.statusCallback, fields);
     return { status: response.status, body: await response.json().catch(() => null) };
   }
 
   /** The callee answered: Twilio POSTs to the call's Url and runs the TwiML it gets back. */
   async fetchTwiml(callSid: string): Promise<string> {
-    const call = this.call(callSid);
     this.statusOfCall.set(callSid, 'in-progress');
-    const response = await this.signedPost(call.form.get('Url')!, this.callFields(call, 'in-progress'));
+    const response = await this.signedPost(this.leg(callSid).voiceUrl, this.callFields(callSid, 'in-progress'));
     const text = await response.text();
     if (!response.ok) throw new Error(`voice webhook answered ${response.status}: ${text}`);
     return text;
@@ -193,11 +208,31 @@ export class FakeTwilio {
 
   /** An IVR call is answered: the answered status callback, then Twilio fetches and runs the voice TwiML. */
   async answerIvr(callSid: string): Promise<IvrTurn> {
-    const call = this.call(callSid);
     const answered = await this.sendStatus(callSid, 'in-progress');
     if (answered.status !== 200) throw new Error(`answered callback got ${answered.status}: ${JSON.stringify(answered.body)}`);
-    const fields = this.callFields(call, 'in-progress');
-    return this.run(callSid, await this.signedPost(call.form.get('Url')!, fields));
+    const fields = this.callFields(callSid, 'in-progress');
+    return this.run(callSid, await this.signedPost(this.leg(callSid).voiceUrl, fields));
+  }
+
+  /**
+   * Someone dials one of our numbers (`to`). Returns the new CallSid; `ring` then makes the
+   * first request. `statusCallback` is the number's status callback URL, if it has one.
+   */
+  incomingCall(call: { from: string; to: string; voiceUrl: string; statusCallback?: string }): string {
+    const callSid = 'CA' + randomBytes(16).toString('hex');
+    this.incoming.set(callSid, { ...call, direction: 'inbound' });
+    this.statusOfCall.set(callSid, 'ringing');
+    return callSid;
+  }
+
+  /**
+   * Twilio asks the number's voice URL what to do with the ringing call (signed POST, the same
+   * fields each time: a retried request is byte for byte the first) and runs the TwiML it gets.
+   */
+  async ring(callSid: string): Promise<IvrTurn> {
+    const response = await this.signedPost(this.leg(callSid).voiceUrl, this.callFields(callSid, 'ringing'));
+    if (response.ok) this.statusOfCall.set(callSid, 'in-progress');
+    return this.run(callSid, response);
   }
 
   /**
@@ -215,7 +250,7 @@ export class FakeTwilio {
     }
     const action = gather.attrs.action;
     if (!action || (gather.attrs.method ?? 'POST') !== 'POST') throw new Error('the fake posts only to an absolute action URL with method POST');
-    const fields = { ...this.callFields(this.call(callSid), 'in-progress'), Digits: digits, FinishedOnKey: finishedOnKey };
+    const fields = { ...this.callFields(callSid, 'in-progress'), Digits: digits, FinishedOnKey: finishedOnKey };
     state.lastAction = { url: action, fields };
     return this.run(callSid, await this.signedPost(action, fields));
   }
@@ -236,6 +271,9 @@ export class FakeTwilio {
     }
     if (!/^text\/xml|^application\/xml/.test(response.headers.get('content-type') ?? '')) throw new Error(`TwiML answered as ${response.headers.get('content-type')}`);
     const state: IvrState = { verbs: readTwiml(twiml), at: 0, lastAction: this.ivr.get(callSid)?.lastAction, ended: false };
+    const connect = state.verbs.find((v) => v.verb === 'Connect');
+    // <Connect><Stream> holds the call on the media stream; the test opens it (stream-caller.ts).
+    if (connect) return { status: response.status, twiml, verbs: state.verbs, heard: [], hungUp: false, stream: { url: connect.streamUrl, parameters: connect.parameters } };
     this.ivr.set(callSid, state);
     return this.continueFrom(callSid, state, 0, response.status, twiml);
   }
@@ -265,18 +303,24 @@ export class FakeTwilio {
     return verb?.verb === 'Gather' ? verb : undefined;
   }
 
-  /** The parameters Twilio sends on every voice request for an outbound-api call. */
-  private callFields(call: CreateCallRequest, callStatus: string): Record<string, string> {
-    const from = call.form.get('From')!;
-    const to = call.form.get('To')!;
+  private leg(callSid: string): Leg {
+    const incoming = this.incoming.get(callSid);
+    if (incoming) return incoming;
+    const { form } = this.call(callSid);
+    return { from: form.get('From')!, to: form.get('To')!, direction: 'outbound-api', voiceUrl: form.get('Url')!, statusCallback: form.get('StatusCallback') ?? undefined };
+  }
+
+  /** The parameters Twilio sends on every voice request: the caller (From) and the called number (To). */
+  private callFields(callSid: string, callStatus: string): Record<string, string> {
+    const { from, to, direction } = this.leg(callSid);
     return {
       AccountSid: this.accountSid,
       ApiVersion: '2010-04-01',
-      CallSid: call.callSid,
+      CallSid: callSid,
       CallStatus: callStatus,
       Called: to,
       Caller: from,
-      Direction: 'outbound-api',
+      Direction: direction,
       From: from,
       To: to,
     };

@@ -43,6 +43,7 @@ export class Dialler {
 
   /** Dials until someone answers, with a durable gap between attempts. */
   async dialUntilAnswered(): Promise<DialOutcome> {
+    if (this.input.inbound) return this.answerInbound(this.input.inbound.callSid);
     const { policy } = this.input;
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
       if (attempt > 1) {
@@ -77,6 +78,22 @@ export class Dialler {
       }
     }
     return 'no-answer';
+  }
+
+  /**
+   * A call we did not place: the caller is already on the line, so nothing is dialled. Its one
+   * attempt is the provider's CallSid, answered; a hang-up that came first still counts (the
+   * conversation then ends at once).
+   */
+  private answerInbound(callSid: string): DialOutcome {
+    this.state.attempts = 1;
+    this.hooks.beforeDial();
+    this.state.currentCallSid = callSid;
+    this.attempts.markAnswered(callSid);
+    this.state.answeredAt ??= new Date().toISOString();
+    this.journal.event('inbound_answered', { callSid });
+    this.hooks.status('IN_CALL', `inbound call, CallSid ${callSid}`);
+    return 'answered';
   }
 
   /** A provider callback; duplicates and anything after an attempt's end change nothing. */

@@ -8,6 +8,7 @@ import {
   submitDigitsUpdate, submitUtteranceUpdate,
 } from '../messages';
 import type { CallInput, CallResult, CallState, CallStatus } from '../types';
+import { maskPhone } from '../../lib/phone';
 import { Conversation } from './conversation';
 import { Dialler } from './dialler';
 import { CallJournal } from './journal';
@@ -160,6 +161,9 @@ export class PhoneCall {
         call_type: this.spec.callType,
         status: decision.outcome,
         business_key: this.spec.businessKey,
+        // Jupiter learns who rang from the report (nothing it sent us names the caller). Outbound
+        // reports keep their shape: no direction field means a call Jupiter asked for.
+        ...(this.input.inbound ? { direction: 'inbound', caller_phone: this.input.inbound.from } : {}),
         ...details.reportFields,
         digits: result.digits,
         prep_time_minutes: decision.prepTimeMinutes ?? null,
@@ -203,7 +207,8 @@ export class PhoneCall {
       callType: this.spec.callType,
       businessKey: this.spec.businessKey,
       partyId: this.spec.partyId,
-      calleePhone: this.spec.calleePhone,
+      // An inbound caller's number is kept in full only in the (encrypted) workflow input and Jupiter's report.
+      calleePhone: this.input.inbound ? maskPhone(this.spec.calleePhone) : this.spec.calleePhone,
       language: this.spec.language,
       provider: this.input.provider,
       status: this.state.status,

@@ -15,6 +15,7 @@ import { migrate } from '../scripts/migrate';
 import { startTemporalDevServer, type DevServer } from '../scripts/temporal';
 import { FakeExotel } from './fakes/exotel';
 import { FakeJupiter } from './fakes/jupiter';
+import { FakeRealtimeServer } from './fakes/openai-realtime';
 import { FakeSpeechHost } from './fakes/speech-host';
 import { FakeTwilio } from './fakes/twilio';
 import { recordHistories } from './support/histories';
@@ -23,6 +24,7 @@ const ROOT = path.resolve(__dirname, '..');
 export const API_TOKEN = 'test-api-token';
 export const WEBHOOK_SECRET = 'test-webhook-secret-123';
 export const STREAM_PASSWORD = 'test-stream-password';
+const REALTIME_KEY = 'sk-test-realtime-key';
 
 /** A loopback port nothing listens on (yet). */
 export async function freePort(): Promise<number> {
@@ -45,6 +47,8 @@ export class Harness {
   jupiter!: FakeJupiter;
   twilio!: FakeTwilio;
   speechHost!: FakeSpeechHost;
+  realtime!: FakeRealtimeServer;
+  private realtimeUrl = '';
   gatewayUrl = '';
   private gateway?: http.Server;
   media?: import('../gateway/media/server').MediaStreams;
@@ -60,6 +64,7 @@ export class Harness {
     this.jupiter = new FakeJupiter();
     this.twilio = new FakeTwilio('ACtest', 'test-twilio-token');
     this.speechHost = new FakeSpeechHost();
+    this.realtime = new FakeRealtimeServer({ apiKey: REALTIME_KEY });
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     const hooks = `${gatewayUrl}/webhooks/exotel/${WEBHOOK_SECRET}`;
     this.exotel = new FakeExotel('test-account', 'test-key', 'test-token', { promptUrl: `${hooks}/prompt`, passthruUrl: `${hooks}/passthru` });
@@ -71,6 +76,7 @@ export class Harness {
       this.jupiter.start(),
       this.twilio.start(),
       this.speechHost.start(),
+      this.realtime.start().then((url) => (this.realtimeUrl = url)),
       this.resetStorage(DATABASE_URL, REDIS_URL),
     ]);
     this.temporal = temporal;
@@ -103,6 +109,8 @@ export class Harness {
       TWILIO_FROM_NUMBER: '+14155550100',
       ASR_URL: this.speechHost.url,
       LLM_URL: this.speechHost.url,
+      REALTIME_URL: this.realtimeUrl,
+      OPENAI_API_KEY: REALTIME_KEY,
       MEDIA_START_TIMEOUT_MS: '1500',
       WORKFLOW_BUNDLE_PATH: bundlePath,
       CALL_MAX_ATTEMPTS: '3',
@@ -133,7 +141,7 @@ export class Harness {
     await migrate(databaseUrl, () => {});
     const pg = new Pg({ connectionString: databaseUrl });
     await pg.connect();
-    await pg.query('TRUNCATE call_transcripts, call_events, report_outbox, calls');
+    await pg.query('TRUNCATE call_transcripts, call_events, report_outbox, calls, appointments');
     await pg.end();
     const { default: Redis } = await import('ioredis');
     const redis = new Redis(redisUrl);
@@ -202,7 +210,7 @@ export class Harness {
     await this.client?.connection.close();
     const { closeCache } = await import('../lib/cache');
     const { closeDb } = await import('../lib/db');
-    await Promise.all([closeCache(), closeDb(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.temporal?.stop()]);
+    await Promise.all([closeCache(), closeDb(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop()]);
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 }

@@ -122,12 +122,15 @@ export class PhoneCall {
     return this.conversation.timeLeft();
   }
 
+  /** Records an event and has it stored soon (off the call's path): the live transcript is read while the call runs. */
   event(kind: string, data: Record<string, unknown>): void {
     this.journal.event(kind, data);
+    this.journal.save();
   }
 
   said(line: { speaker: 'bot' | 'caller'; text: string }): void {
     this.journal.said(line);
+    this.journal.save();
   }
 
   /** Reports the outcome to Jupiter (and the order's new status), stores the journal, and ends. */

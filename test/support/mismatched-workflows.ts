@@ -11,3 +11,4 @@ export const vendorOrderConfirmation = differentScript;
 export const riderAssignment = differentScript;
 export const questionnaire = differentScript;
 export const leadQualification = differentScript;
+export const appointmentAgent = differentScript;

@@ -1,0 +1,90 @@
+// The appointment receptionist when time runs out or a worker dies: the goodbye is said and the
+// line closed; a booking whose worker died mid-tool is made once and its output still reaches
+// the model.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { clinicHours, daySlots } from '../appointments/clinic';
+import { addDays } from '../appointments/zoned-time';
+import { callPolicy } from '../gateway/routes/calls-api';
+import { loadConfig } from '../lib/config';
+import { twilioSignature } from '../providers/twilio/signature';
+import { inboundCallId, providerStatusSignal } from '../workflows/messages';
+import type { AppointmentAgentInput } from '../workflows/types';
+import { StreamCaller } from './fakes/stream-caller';
+import { eventually, useHarness } from './harness';
+import { speak } from './speech';
+
+const LINE = '+14155550133';
+const { h, db } = useHarness({ env: { INBOUND_ROUTES: JSON.stringify({ [LINE]: { bot: 'appointment-agent', language: 'en' } }) } });
+
+function openDay(): string {
+  const hours = clinicHours(loadConfig());
+  const today = new Date().toISOString().slice(0, 10);
+  for (let i = 2; ; i++) if (daySlots(hours, addDays(today, i)).length > 0) return addDays(today, i);
+}
+
+/** Starts an appointment call directly (as the gateway would) with its own time limit, and opens its Twilio stream. */
+async function appointmentCall(callSid: string, maxCallSeconds: number) {
+  const config = loadConfig();
+  const callId = inboundCallId('twilio', callSid);
+  const input: AppointmentAgentInput = {
+    request: { call_key: callId, phone: '+919812399001', language: 'en' },
+    inbound: { callSid, from: '+919812399001', to: LINE },
+    policy: callPolicy(config),
+    provider: 'twilio',
+    speechTaskQueue: config.SPEECH_TASK_QUEUE,
+    jupiterOrderPath: config.JUPITER_ORDER_PATH,
+    maxCallSeconds,
+  };
+  await h.client.workflow.signalWithStart('appointmentAgent', {
+    workflowId: callId, taskQueue: config.CALLS_TASK_QUEUE, args: [input], signal: providerStatusSignal, signalArgs: [{ callSid, event: 'answered' }],
+  });
+  const url = `${h.gatewayUrl.replace(/^http/, 'ws')}/media/twilio`;
+  const caller = await StreamCaller.open(url, 'twilio', { 'X-Twilio-Signature': twilioSignature('test-twilio-token', url) });
+  caller.start(callSid, { callId });
+  return { caller, callId };
+}
+
+describe('the call has a time limit', () => {
+  test('at the limit the receptionist says goodbye, the line is closed, and the call ends', async () => {
+    h.realtime.script([{ expectSpeech: false, respond: { say: 'Hello, City Clinic.', audioMs: 400 } }]);
+    const { caller, callId } = await appointmentCall('CAtimelimit0001', 4);
+    await caller.waitFor(() => caller.closed !== undefined, 30_000, 'the line closed after the goodbye');
+    assert.equal(caller.closed!.code, 1000);
+    const goodbye = h.realtime.receivedOf('response.create').map((e: any) => e.response?.instructions ?? '').find((t: string) => t.includes('run out of time'));
+    assert.ok(goodbye, 'the model was asked to say the goodbye');
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'NO_RESPONSE');
+    const { rows } = await db.pg.query("SELECT 1 FROM call_events WHERE call_id = $1 AND kind = 'time_up'", [callId]);
+    assert.equal(rows.length, 1);
+  });
+});
+
+describe('a worker dies during a tool call', () => {
+  test('the booking is made once and the model still gets its output', async () => {
+    const date = openDay();
+    h.realtime.script([
+      { expectSpeech: false, respond: { say: 'Hello, City Clinic.', audioMs: 400 } },
+      { transcript: 'Book me at nine thirty.', respond: { toolCall: { name: 'create_appointment', arguments: { customer_name: 'Kiran', date, time: '09:30' } }, then: { say: 'Booked.', audioMs: 300 } } },
+    ]);
+    const { caller, callId } = await appointmentCall('CAworkerkill0001', 120);
+    await sleep(800);
+    caller.speak(await speak('Book me at nine thirty please.', 'en'));
+    caller.silence(800);
+    // The moment the row exists the activity has run: kill the worker before it can report back.
+    await eventually(async () => (await db.pg.query("SELECT 1 FROM appointments WHERE customer_name = 'Kiran'")).rowCount || undefined, 20_000, 'the booking');
+    await h.killWorker('calls');
+    await h.startWorker('calls');
+    await h.realtime.waitFor(
+      () => h.realtime.receivedOf('conversation.item.create').some((e: any) => e.item.type === 'function_call_output' && e.item.output.includes('Kiran')),
+      60_000,
+      'the output after the restart',
+    );
+    assert.equal((await db.pg.query("SELECT count(*)::int AS n FROM appointments WHERE customer_name = 'Kiran'")).rows[0].n, 1, 'booked once');
+    caller.stop();
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'BOOKED');
+    assert.equal(h.jupiter.reportsFor(callId).length, 1);
+  });
+});

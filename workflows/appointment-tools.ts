@@ -92,16 +92,16 @@ export function appointmentTools(callId: string, callerPhoneMasked: string, ledg
   return {
     list_available_slots: tool(z.object({ date }), ({ date }) => store.listAvailableSlots({ date })),
     create_appointment: tool(z.object({ customer_name: z.string().trim().min(1).max(80), date, time }), async ({ customer_name, date, time }, toolCallId) => {
-        const result = await store.createAppointment({ bookingKey: `${callId}:${toolCallId}`, callId, customerName: customer_name, date, time, callerPhoneMasked });
-        if (result.status === 'booked') ledger.booked.push(result.appointment.confirmationNumber);
-        if (result.status === 'slot_taken') return { ...result, message: 'That time was just booked by someone else. Tell the caller and offer these alternatives.' };
-        return result;
+      const result = await store.createAppointment({ bookingKey: `${callId}:${toolCallId}`, callId, customerName: customer_name, date, time, callerPhoneMasked });
+      if (result.status === 'booked') ledger.booked.push(result.appointment.confirmationNumber);
+      if (result.status === 'slot_taken') return { ...result, message: 'That time was just booked by someone else. Tell the caller and offer these alternatives.' };
+      return result;
     }),
     find_appointment: tool(z.object({ confirmation_number: confirmation }), ({ confirmation_number }) => store.findAppointment({ confirmationNumber: confirmation_number })),
     cancel_appointment: tool(z.object({ confirmation_number: confirmation }), async ({ confirmation_number }, toolCallId) => {
-        const result = await store.cancelAppointment({ confirmationNumber: confirmation_number, cancelKey: `${callId}:${toolCallId}` });
-        if (result.status === 'cancelled') ledger.cancelled.push(confirmation_number);
-        return result;
+      const result = await store.cancelAppointment({ confirmationNumber: confirmation_number, cancelKey: `${callId}:${toolCallId}` });
+      if (result.status === 'cancelled') ledger.cancelled.push(confirmation_number);
+      return result;
     }),
     transfer_to_human: tool(
       z.object({ reason: z.string().trim().min(1).max(200) }),

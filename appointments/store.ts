@@ -1,10 +1,15 @@
 // The appointments table. Booking is one INSERT that the database settles: the partial unique
 // index on booked slots, the booking key and the confirmation number all make a clash a
 // no-op (ON CONFLICT DO NOTHING), and a read afterwards says which one it was.
+import { randomInt } from 'node:crypto';
 import type { Appointment } from '../generated/prisma/client';
 import { db } from '../lib/db';
-import { randomConfirmationNumber } from './confirmation';
 import type { AppointmentRecord, AppointmentStatus, Slot } from './types';
+
+/** A new confirmation number: short enough to read out ("A P T 4 2 0 1 7"), random so one caller cannot guess another's. */
+export function randomConfirmationNumber(): string {
+  return `APT-${String(randomInt(100_000)).padStart(5, '0')}`;
+}
 
 /** Draws of a confirmation number before giving up (each repeat is a 1 in 100,000 chance per row held). */
 const MAX_NUMBER_DRAWS = 5;

@@ -11,7 +11,7 @@ import type { Cache } from '../lib/cache';
 import { HttpError } from '../lib/http-error';
 import {
   type AgentDirective, agentConversationQuery, agentDirectiveUpdate, runToolUpdate, type ToolCallRequest, type ToolCallResult, transcriptSignal, type TranscriptLine,
-  callStateQuery, type DigitsInput, InputRejection, nextPromptUpdate, type NextPromptWatch, promptInterruptedSignal, type PromptInterruptedEvent, providerStatusSignal,
+  callStateQuery, CallTypeKey, type DigitsInput, InputRejection, nextPromptUpdate, type NextPromptWatch, promptInterruptedSignal, type PromptInterruptedEvent, providerStatusSignal,
   type ProviderStatusEvent, submitDigitsUpdate, submitUtteranceUpdate, type UtteranceInput,
 } from '../workflows/messages';
 import type { CallType, NextPrompt } from '../workflows/types';
@@ -113,8 +113,10 @@ export class TemporalCallControl implements CallControl, AgentControl {
     const known = await this.cache.get(callTypeKey(callId));
     if (known) return known as CallType;
     try {
-      const { callType } = await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).query(callStateQuery));
-      await this.cache.set(callTypeKey(callId), callType, PROMPT_TTL_SECONDS);
+      // The CallType search attribute is set at start and read from the server: no worker has to answer.
+      const description = await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).describe());
+      const callType = description.typedSearchAttributes.get(CallTypeKey) as CallType | undefined;
+      if (callType) await this.cache.set(callTypeKey(callId), callType, PROMPT_TTL_SECONDS);
       return callType;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;

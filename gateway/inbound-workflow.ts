@@ -14,7 +14,7 @@ import { QUESTIONNAIRE_MAX_REPROMPTS } from './questionnaire-script';
 import { callPolicy } from './routes/calls-api';
 
 export interface InboundWorkflow {
-  /** A workflow type name: appointmentAgent is registered by its own worker code, not imported here. */
+  /** The workflow type (a name exported by workflows/index.ts). */
   workflowType: 'questionnaire' | 'leadQualification' | 'appointmentAgent';
   callType: CallType;
   input: QuestionnaireInput | LeadQualificationInput | AppointmentAgentInput;

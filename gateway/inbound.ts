@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Cache } from '../lib/cache';
 import type { Config } from '../lib/config';
 import { routeFor, routeMode } from '../lib/inbound-routes';
-import { callSidKey, callTypeKey, INBOUND_REFUSED_KEY, inboundRefusalKey, inboundRefusedKey } from '../lib/keys';
+import { callSidKey, INBOUND_REFUSED_KEY, inboundRefusalKey, inboundRefusedKey } from '../lib/keys';
 import { logger } from '../lib/logger';
 import { maskPhone, normalisePhone } from '../lib/phone';
 import { PROVIDER_NAMES } from '../providers/registry';
@@ -85,11 +85,8 @@ export class InboundCalls {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       return this.refuse(call, 'call_ended');
     }
-    // Later webhooks and the media stream carry only the CallSid; the stream also needs the call's type.
-    await Promise.all([
-      cache.set(callSidKey(call.callSid), callId, CALL_SID_TTL_SECONDS),
-      cache.set(callTypeKey(callId), workflow.callType, CALL_SID_TTL_SECONDS),
-    ]);
+    // Later webhooks and the media stream carry only the CallSid.
+    await cache.set(callSidKey(call.callSid), callId, CALL_SID_TTL_SECONDS);
     this.log.info({ callId, provider: call.provider, bot: route.bot, mode, caller: maskPhone(inbound.from) }, 'inbound call');
     if (mode === 'voicebot') return { callId, mode };
     return { callId, mode, prompt: await this.deps.firstPrompt(callId, call.callSid) };

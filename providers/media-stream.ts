@@ -83,6 +83,11 @@ export const sid = z.string().min(1).max(128);
 /** One key of the phone keypad (A-D exist on some keypads). */
 export const dtmfDigit = z.string().regex(/^[0-9*#A-D]$/, 'expected one keypad character');
 
+/** A mark echoed back: both providers send {"event":"mark", "mark":{"name": ...}}. */
+export const markEvent = z
+  .object({ mark: z.object({ name: z.string().min(1).max(256) }) })
+  .transform(({ mark }): StreamEvent => ({ kind: 'mark', name: mark.name }));
+
 /**
  * Buffer.from(s, 'base64') skips characters outside the alphabet and stops at stray padding, so a
  * corrupted payload would turn into shorter, shifted audio instead of an error. Check first.

@@ -4,41 +4,28 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { clinicHours, daySlots } from '../appointments/clinic';
-import { addDays } from '../appointments/zoned-time';
-import { callPolicy } from '../gateway/routes/calls-api';
+import { inboundWorkflow } from '../gateway/inbound-workflow';
 import { loadConfig } from '../lib/config';
 import { twilioSignature } from '../providers/twilio/signature';
 import { inboundCallId, providerStatusSignal } from '../workflows/messages';
-import type { AppointmentAgentInput } from '../workflows/types';
+import { DEFAULT_QUESTIONNAIRES } from '../workflows/questionnaire-prompts';
 import { StreamCaller } from './fakes/stream-caller';
 import { eventually, useHarness } from './harness';
 import { speak } from './speech';
+import { openDayAhead } from './support/clinic';
 
 const LINE = '+14155550133';
 const { h, db } = useHarness({ env: { INBOUND_ROUTES: JSON.stringify({ [LINE]: { bot: 'appointment-agent', language: 'en' } }) } });
 
-function openDay(): string {
-  const hours = clinicHours(loadConfig());
-  const today = new Date().toISOString().slice(0, 10);
-  for (let i = 2; ; i++) if (daySlots(hours, addDays(today, i)).length > 0) return addDays(today, i);
-}
-
-/** Starts an appointment call directly (as the gateway would) with its own time limit, and opens its Twilio stream. */
+/** Starts an appointment call with the gateway's own input but a time limit of our choosing, and opens its Twilio stream. */
 async function appointmentCall(callSid: string, maxCallSeconds: number) {
   const config = loadConfig();
   const callId = inboundCallId('twilio', callSid);
-  const input: AppointmentAgentInput = {
-    request: { call_key: callId, phone: '+919812399001', language: 'en' },
-    inbound: { callSid, from: '+919812399001', to: LINE },
-    policy: callPolicy(config),
-    provider: 'twilio',
-    speechTaskQueue: config.SPEECH_TASK_QUEUE,
-    jupiterOrderPath: config.JUPITER_ORDER_PATH,
-    maxCallSeconds,
-  };
+  const inbound = { callSid, from: '+919812399001', to: LINE };
+  const workflow = inboundWorkflow(config, () => DEFAULT_QUESTIONNAIRES.en, { bot: 'appointment-agent', language: 'en' }, { callId, provider: 'twilio', mode: 'voicebot', inbound });
   await h.client.workflow.signalWithStart('appointmentAgent', {
-    workflowId: callId, taskQueue: config.CALLS_TASK_QUEUE, args: [input], signal: providerStatusSignal, signalArgs: [{ callSid, event: 'answered' }],
+    workflowId: callId, taskQueue: config.CALLS_TASK_QUEUE, args: [{ ...workflow.input, maxCallSeconds }], typedSearchAttributes: workflow.searchAttributes,
+    signal: providerStatusSignal, signalArgs: [{ callSid, event: 'answered' }],
   });
   const url = `${h.gatewayUrl.replace(/^http/, 'ws')}/media/twilio`;
   const caller = await StreamCaller.open(url, 'twilio', { 'X-Twilio-Signature': twilioSignature('test-twilio-token', url) });
@@ -63,7 +50,7 @@ describe('the call has a time limit', () => {
 
 describe('a worker dies during a tool call', () => {
   test('the booking is made once and the model still gets its output', async () => {
-    const date = openDay();
+    const date = openDayAhead();
     h.realtime.script([
       { expectSpeech: false, respond: { say: 'Hello, City Clinic.', audioMs: 400 } },
       { transcript: 'Book me at nine thirty.', respond: { toolCall: { name: 'create_appointment', arguments: { customer_name: 'Kiran', date, time: '09:30' } }, then: { say: 'Booked.', audioMs: 300 } } },

@@ -6,25 +6,16 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { clinicHours, daySlots } from '../appointments/clinic';
-import { addDays } from '../appointments/zoned-time';
-import { loadConfig } from '../lib/config';
 import { twilioSignature } from '../providers/twilio/signature';
 import { inboundCallId, runToolUpdate } from '../workflows/messages';
 import { StreamCaller } from './fakes/stream-caller';
 import { eventually, STREAM_PASSWORD, useHarness } from './harness';
 import { speak } from './speech';
+import { openDayAhead } from './support/clinic';
 
 const LINE = { twilio: '+14155550133', exotel: '+918047112255' };
 const ROUTES = { [LINE.twilio]: { bot: 'appointment-agent', language: 'en' }, [LINE.exotel]: { bot: 'appointment-agent', language: 'en' } };
 const { h, db } = useHarness({ env: { INBOUND_ROUTES: JSON.stringify(ROUTES), APPOINTMENT_MAX_CALL_SECONDS: '120' } });
-
-/** An open day at least two days ahead, so no slot of it is in the past. */
-function openDay(): string {
-  const hours = clinicHours(loadConfig());
-  let date = new Date().toISOString().slice(0, 10);
-  for (let i = 2; ; i++) if (daySlots(hours, addDays(date, i)).length > 0) return (date = addDays(date, i));
-}
 
 const GREETING = { expectSpeech: false, respond: { say: 'Hello, City Clinic. How can I help?', audioMs: 600 } } as const;
 
@@ -53,7 +44,7 @@ async function say(caller: StreamCaller, text: string) {
 
 describe('the receptionist books', () => {
   test('over Twilio: greeting, slots, booking by tool calls in the workflow, transcript of both sides, BOOKED reported once', async () => {
-    const date = openDay();
+    const date = openDayAhead();
     h.realtime.script([
       GREETING,
       {
@@ -97,7 +88,7 @@ describe('the receptionist books', () => {
   });
 
   test('over Exotel: PCM16 is resampled to 24 kHz both ways and the booking is made', async () => {
-    const date = openDay();
+    const date = openDayAhead();
     h.realtime.script([
       GREETING,
       { transcript: 'Book me at eleven.', respond: { toolCall: { name: 'create_appointment', arguments: { customer_name: 'Ravi', date, time: '11:00' } }, then: { say: 'Done.', audioMs: 300 } } },
@@ -117,7 +108,7 @@ describe('the receptionist books', () => {
 
 describe('tools run once', () => {
   test('two callers racing for one slot: exactly one holds it, the other is told it was just booked', async () => {
-    const date = openDay();
+    const date = openDayAhead();
     h.realtime.script([]);
     const [a, b] = await Promise.all([callTwilioLine('+919812345011'), callTwilioLine('+919812345012')]);
     const handle = (id: string) => h.client.workflow.getHandle(id);
@@ -138,7 +129,7 @@ describe('tools run once', () => {
   });
 
   test('the same tool call id twice (a re-sent update, a resumed session) books once and answers the same', async () => {
-    const date = openDay();
+    const date = openDayAhead();
     h.realtime.script([]);
     const { caller, callId, callSid } = await callTwilioLine('+919812345021');
     const handle = h.client.workflow.getHandle(callId);
@@ -185,7 +176,7 @@ describe('barge-in and dropped sockets', () => {
   });
 
   test('the Realtime socket drops mid-call: a new session is seeded with the conversation and the call goes on', async () => {
-    const date = openDay();
+    const date = openDayAhead();
     h.realtime.script([
       GREETING,
       { transcript: 'I want to come on Monday.', respond: { say: 'Sure, what is your name?', audioMs: 400 } },

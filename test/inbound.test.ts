@@ -199,7 +199,7 @@ describe('other bots', () => {
     assert.deepEqual(input.request, { call_key: callId, phone: from, language: 'en' });
     assert.deepEqual(input.inbound, { callSid, from, to: TWILIO.appointment });
     assert.deepEqual([input.maxCallSeconds, input.provider, input.mode], [240, 'twilio', 'voicebot']);
-    await handle.terminate('test done: the appointment agent is written elsewhere');
+    await handle.terminate('test done: test/appointment-agent.test.ts has the conversation');
   });
 
   test('lead qualification line: the caller is welcomed, the model takes the fields, Jupiter gets the caller', async () => {

@@ -33,26 +33,26 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
   const desk = new AgentDesk(call, appointmentTools(call.callId, maskPhone(request.phone), ledger));
 
   const unreachable = await call.reach();
-  if (unreachable) return call.complete(unreachable, { reportFields: report(request.phone, ledger) });
+  if (unreachable) return call.complete(unreachable, { reportFields: report(ledger) });
 
   const ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
-  return call.complete({ outcome: outcomeOf(ledger, desk, ending) }, { reportFields: report(request.phone, ledger) });
+  return call.complete({ outcome: outcomeOf(ledger, desk, ending) }, { reportFields: report(ledger) });
 }
 
+/** Bookings made on this call and not cancelled on it. */
+const standing = (ledger: AppointmentLedger) => ledger.booked.filter((confirmation) => !ledger.cancelled.includes(confirmation));
+
 function outcomeOf(ledger: AppointmentLedger, desk: AgentDesk, ending: AgentEnding): CallOutcome {
-  const standing = ledger.booked.filter((confirmation) => !ledger.cancelled.includes(confirmation));
-  if (standing.length > 0) return 'BOOKED';
+  if (standing(ledger).length > 0) return 'BOOKED';
   if (ledger.cancelled.length > 0) return 'CANCELLED';
   if (ending === 'ended-by-tool' && ledger.transferReason) return 'ESCALATED';
   return desk.callerLines > 0 || desk.toolCalls > 0 ? 'INFO_ONLY' : 'NO_RESPONSE';
 }
 
-function report(phone: string, ledger: AppointmentLedger): Record<string, unknown> {
-  const standing = ledger.booked.filter((confirmation) => !ledger.cancelled.includes(confirmation));
+/** What Jupiter hears beyond every call's fields (the engine adds direction and the caller's number). */
+function report(ledger: AppointmentLedger): Record<string, unknown> {
   return {
-    direction: 'inbound',
-    caller_phone: phone,
-    confirmation_number: standing.at(-1) ?? null,
+    confirmation_number: standing(ledger).at(-1) ?? null,
     booked: ledger.booked,
     cancelled: ledger.cancelled,
     transfer_reason: ledger.transferReason ?? null,

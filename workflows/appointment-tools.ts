@@ -4,6 +4,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { z } from 'zod';
 import type * as appointments from '../activities/appointments';
+import { normalizeConfirmation } from '../appointments/confirmation';
 import { type AgentTool, tool } from './engine/agent-desk';
 
 /** How the model sees the tools (OpenAI function tools). */
@@ -65,13 +66,13 @@ export const APPOINTMENT_TOOL_DEFINITIONS = [
 ] as const;
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD');
-const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'time must be HH:MM (24-hour)');
-// Spoken confirmation numbers come back in many shapes ("apt 12345", "APT-12345"): take the digits.
-const confirmation = z
-  .string()
-  .transform((s) => s.toUpperCase().replace(/[^A-Z0-9]/g, ''))
-  .pipe(z.string().regex(/^APT\d{5}$/, 'confirmation_number must be APT- and five digits'))
-  .transform((s) => `APT-${s.slice(3)}`);
+// Times and confirmation numbers are read as the domain reads them ("9:30", "apt 04217").
+const time = z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'time must be HH:MM (24-hour)');
+const confirmation = z.string().transform((text, ctx) => {
+  const number = normalizeConfirmation(text);
+  if (!number) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'confirmation_number must be APT- and five digits' });
+  return number ?? z.NEVER;
+});
 
 const store = proxyActivities<typeof appointments>({
   // A caller is waiting on the line: seconds, not minutes; the activities are idempotent by key.

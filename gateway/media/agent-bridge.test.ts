@@ -98,13 +98,13 @@ test('a new session is configured for the line and greets first; caller audio pa
 });
 
 test('a barge-in clears the line, truncates the reply at the heard mark, and records what was heard', async () => {
-  const { bridge, links, frames, agent } = setUp();
+  const { bridge, links, frames, agent, voice } = setUp();
   await bridge.start();
   const [link] = links;
   link.emit({ type: 'response.output_audio.delta', response_id: 'r1', item_id: 'item_a', output_index: 0, content_index: 0, delta: Buffer.alloc(1600, 0x7f).toString('base64') });
   link.emit({ type: 'response.output_audio_transcript.done', response_id: 'r1', item_id: 'item_a', output_index: 0, content_index: 0, transcript: 'We are open on weekdays from nine.' });
   const firstMark = frames.find((f) => f.event === 'mark')!.mark!.name;
-  bridge['line'].voice.onMark(firstMark); // 100 ms heard
+  voice.onMark(firstMark); // 100 ms heard
   link.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: 900, item_id: 'user_1' });
   assert.equal(frames.at(-1)!.event, 'clear');
   assert.deepEqual(link.sent.at(-1), { type: 'conversation.item.truncate', item_id: 'item_a', content_index: 0, audio_end_ms: 100 });
@@ -161,7 +161,7 @@ test('a dropped model session is reopened and seeded with the conversation the w
 });
 
 test('the time-limit goodbye is said, and the line is closed once it has played', async () => {
-  const { bridge, links, agent, frames, hangUps } = setUp();
+  const { bridge, links, agent, frames, hangUps, voice } = setUp();
   await bridge.start();
   const [link] = links;
   link.emit({ type: 'response.created', response: { id: 'r1' } });
@@ -174,7 +174,7 @@ test('the time-limit goodbye is said, and the line is closed once it has played'
   link.emit({ type: 'response.done', response: { id: 'r2', status: 'completed' } });
   await settle();
   assert.deepEqual(hangUps, [], 'not before the goodbye has played');
-  for (const f of frames.filter((f) => f.event === 'mark')) bridge['line'].voice.onMark(f.mark!.name);
+  for (const f of frames.filter((f) => f.event === 'mark')) voice.onMark(f.mark!.name);
   await settle();
   assert.deepEqual(hangUps, ['conversation finished']);
   bridge.close();

@@ -110,7 +110,7 @@ export class AgentBridge {
     void this.reconnect();
   }
 
-  /** Reopens the model session with a short backoff; a model that stays away ends the call politely. */
+  /** Reopens the model session with a short backoff; a model that stays away ends the call. */
   private async reconnect(): Promise<void> {
     while (!this.closed) {
       if (this.reconnects >= RECONNECT_DELAYS_MS.length) {

@@ -4,7 +4,6 @@
 // provider's mark echoes say exactly how much of each reply the caller has heard. That position
 // is what a barge-in truncates the model's memory to.
 import { chunkOutbound, type MediaStreamCodec, type OutboundChunkRule } from '../../providers/media-stream';
-import { TimingRing } from '../../lib/timing-ring';
 import type { StreamFormat } from './playback';
 
 /** Audio sent ahead of real time: enough to ride out event-loop hiccups, little enough to stop fast. */
@@ -39,13 +38,10 @@ export class AgentVoice {
   private readonly unheard = new Map<string, Chunk>();
   private markSeq = 0;
   private heard?: HeardPosition;
-  /** Stream time (ms since `clock`) at which the audio sent so far will have played out. */
+  /** When (performance.now()) the audio sent so far will have played out. */
   private sentUntilMs = 0;
-  private clock = performance.now();
   private timer?: NodeJS.Timeout;
   private drained: (() => void)[] = [];
-  /** Scheduling lateness of each chunk sent (ms), for the benchmark. */
-  readonly jitterMs = new TimingRing(1024);
 
   constructor(
     private readonly send: (frame: string) => void,
@@ -113,8 +109,9 @@ export class AgentVoice {
     this.unheard.clear();
     this.pending = Buffer.alloc(0);
     this.pendingItem = '';
+    clearTimeout(this.timer);
     this.send(this.codec.clear(this.streamSid));
-    this.restartClock();
+    this.sentUntilMs = performance.now(); // the provider's buffer is empty again
     this.settle();
     return { itemId: playing, heardMs };
   }
@@ -124,7 +121,7 @@ export class AgentVoice {
     this.flush();
     if (!this.speaking) return Promise.resolve();
     return new Promise((resolve) => {
-      const grace = setTimeout(resolve, Math.max(0, this.sentUntilMs - this.now()) + this.queuedMs() + MARK_GRACE_MS);
+      const grace = setTimeout(resolve, Math.max(0, this.sentUntilMs - performance.now()) + this.queuedMs() + MARK_GRACE_MS);
       this.drained.push(() => {
         clearTimeout(grace);
         resolve();
@@ -151,16 +148,15 @@ export class AgentVoice {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.queue.length === 0) return;
-    // After a silence the stream's clock starts again at now: nothing is owed from the past.
-    if (this.sentUntilMs < this.now()) this.sentUntilMs = this.now();
+    // After a silence the stream starts again at now: nothing is owed from the past.
+    this.sentUntilMs = Math.max(this.sentUntilMs, performance.now());
     while (this.queue.length > 0) {
       const dueMs = this.sentUntilMs - LEAD_MS;
-      const now = this.now();
+      const now = performance.now();
       if (dueMs > now) {
         this.timer = setTimeout(this.pump, dueMs - now);
         return;
       }
-      this.jitterMs.push(Math.max(0, now - dueMs));
       const chunk = this.queue.shift()!;
       const mark = `a${++this.markSeq}`;
       this.unheard.set(mark, chunk);
@@ -179,12 +175,4 @@ export class AgentVoice {
     return this.queue.reduce((ms, c) => ms + c.bytes.length / this.bytesPerMs, 0);
   }
 
-  private restartClock(): void {
-    this.clock = performance.now();
-    this.sentUntilMs = 0;
-  }
-
-  private now(): number {
-    return performance.now() - this.clock;
-  }
 }

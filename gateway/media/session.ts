@@ -154,13 +154,14 @@ export class MediaSession {
     clearTimeout(this.startTimer);
     this.phase = 'starting';
     this.streamSid = event.streamSid; // known now, so frames during set-up can be checked against it
+    this.format = { encoding: event.encoding, sampleRate: event.sampleRate };
     const callId = await this.callIdOf(event);
     if (this.phase !== 'starting') return; // the socket closed meanwhile (or the call was refused)
     if (!callId) return this.close(1008, `unknown call ${event.callSid}`);
     Object.assign(this, { callId, stateKey: callId, callSid: event.callSid });
-    this.setUpPlayback(event);
     if (this.deps.agent && (await this.deps.agent.control.callType(callId)) === 'appointment-agent') return this.startBridge(this.deps.agent);
     if (this.phase !== 'starting') return;
+    this.setUpPlayback();
     const endpointer = await Endpointer.create({ sampleRate: 8000, ...this.deps.vad });
     if (this.phase !== 'starting') return endpointer.dispose();
     this.endpointer = endpointer;
@@ -220,13 +221,13 @@ export class MediaSession {
     if (known || !event.from || !event.to) return known;
     const started = await this.deps.control.startInbound({ provider: this.codec.provider, callSid: event.callSid, from: event.from, to: event.to, mode: 'voicebot' });
     if (!('refused' in started)) return started.callId;
-    await this.refuse(event, started.refused);
+    await this.refuse(started.refused);
     return undefined;
   }
 
   /** A call we will not take: the caller hears the polite line, then the stream ends (the provider's flow moves on). */
-  private async refuse(event: Extract<StreamEvent, { kind: 'start' }>, line: string): Promise<void> {
-    this.setUpPlayback(event);
+  private async refuse(line: string): Promise<void> {
+    this.setUpPlayback();
     const audio = await this.deps
       .promptAudio({ id: 'refusal', text: line, hangup: true, seq: 0, language: languageOf(line) }, this.format)
       .catch((err) => void this.log.warn({ err: (err as Error).message }, 'no audio for the refusal line'));
@@ -234,9 +235,10 @@ export class MediaSession {
     this.close(1000, 'inbound call refused');
   }
 
-  private setUpPlayback(event: Extract<StreamEvent, { kind: 'start' }>): void {
-    this.format = { encoding: event.encoding, sampleRate: event.sampleRate };
-    if (event.encoding === 'pcm16' && event.sampleRate !== 8000) this.resampler = new StreamResampler(event.sampleRate, 8000);
+  /** Prompts out, the caller's audio resampled in for the endpointer: what a prompted call needs (a bridged one does not). */
+  private setUpPlayback(): void {
+    const { encoding, sampleRate } = this.format;
+    if (encoding === 'pcm16' && sampleRate !== 8000) this.resampler = new StreamResampler(sampleRate, 8000);
     this.playback = new Playback((frame) => this.send(frame), this.codec, this.streamSid, this.format);
   }
 

@@ -7,6 +7,7 @@ import {
   customParameters,
   dtmfDigit,
   jsonStreamCodec,
+  markEvent,
   sid,
   type MediaStreamCodec,
   type OutboundChunkRule,
@@ -74,17 +75,13 @@ const Dtmf = z
   .object({ dtmf: z.object({ digit: dtmfDigit, duration: wireInteger.optional() }) })
   .transform(({ dtmf }): StreamEvent => ({ kind: 'dtmf', digit: dtmf.digit }));
 
-const Mark = z
-  .object({ mark: z.object({ name: z.string().min(1).max(256) }) })
-  .transform(({ mark }): StreamEvent => ({ kind: 'mark', name: mark.name }));
-
 // reason: "stopped" (the applet ended) or "callended" (the caller hung up); kept open-ended so
 // a new reason does not break a live call.
 const Stop = z
   .object({ stop: z.object({ call_sid: sid.optional(), account_sid: sid.optional(), reason: z.string().max(64).optional() }) })
   .transform(({ stop }): StreamEvent => ({ kind: 'stop', reason: stop.reason }));
 
-const INBOUND = { connected: Connected, start: Start, media: Media, dtmf: Dtmf, mark: Mark, stop: Stop };
+const INBOUND = { connected: Connected, start: Start, media: Media, dtmf: Dtmf, mark: markEvent, stop: Stop };
 
 export const exotelStreamCodec: MediaStreamCodec = jsonStreamCodec({
   provider: PROVIDER,

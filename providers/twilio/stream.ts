@@ -7,6 +7,7 @@ import {
   customParameters,
   dtmfDigit,
   jsonStreamCodec,
+  markEvent,
   sid,
   type MediaStreamCodec,
   type OutboundChunkRule,
@@ -74,16 +75,12 @@ const Dtmf = z
   .object({ dtmf: z.object({ track: z.string().max(32).optional(), digit: dtmfDigit }) })
   .transform(({ dtmf }): StreamEvent => ({ kind: 'dtmf', digit: dtmf.digit }));
 
-const Mark = z
-  .object({ mark: z.object({ name: z.string().min(1).max(256) }) })
-  .transform(({ mark }): StreamEvent => ({ kind: 'mark', name: mark.name }));
-
 // Twilio gives no reason: the stream ended because the call ended or its TwiML was replaced.
 const Stop = z
   .object({ stop: z.object({ accountSid: sid.optional(), callSid: sid.optional() }) })
   .transform((): StreamEvent => ({ kind: 'stop' }));
 
-const INBOUND = { connected: Connected, start: Start, media: Media, dtmf: Dtmf, mark: Mark, stop: Stop };
+const INBOUND = { connected: Connected, start: Start, media: Media, dtmf: Dtmf, mark: markEvent, stop: Stop };
 
 export const twilioStreamCodec: MediaStreamCodec = jsonStreamCodec({
   provider: PROVIDER,

@@ -19,6 +19,7 @@ import { FakeRealtimeServer } from './fakes/openai-realtime';
 import { FakeSpeechHost } from './fakes/speech-host';
 import { FakeTwilio } from './fakes/twilio';
 import { recordHistories } from './support/histories';
+import { type OfflineAsr, startOfflineAsr } from './support/offline-asr';
 
 const ROOT = path.resolve(__dirname, '..');
 export const API_TOKEN = 'test-api-token';
@@ -38,6 +39,8 @@ export async function freePort(): Promise<number> {
 export interface HarnessOptions {
   /** Extra environment for the gateway and workers, e.g. call policy. */
   env?: Record<string, string>;
+  /** 'offline': transcribe with the real speech host (tiny.en) instead of the scripted fake. */
+  asr?: 'fake' | 'offline';
 }
 
 export class Harness {
@@ -47,6 +50,8 @@ export class Harness {
   jupiter!: FakeJupiter;
   twilio!: FakeTwilio;
   speechHost!: FakeSpeechHost;
+  /** The real speech host, with `asr: 'offline'`. */
+  offlineAsr?: OfflineAsr;
   realtime!: FakeRealtimeServer;
   private realtimeUrl = '';
   gatewayUrl = '';
@@ -78,6 +83,7 @@ export class Harness {
       this.speechHost.start(),
       this.realtime.start().then((url) => (this.realtimeUrl = url)),
       this.resetStorage(DATABASE_URL, REDIS_URL),
+      options.asr === 'offline' ? startOfflineAsr().then((asr) => (this.offlineAsr = asr)) : undefined,
     ]);
     this.temporal = temporal;
     const bundlePath = path.join(this.tmp, 'workflow-bundle.js');
@@ -107,7 +113,7 @@ export class Harness {
       TWILIO_ACCOUNT_SID: 'ACtest',
       TWILIO_AUTH_TOKEN: 'test-twilio-token',
       TWILIO_FROM_NUMBER: '+14155550100',
-      ASR_URL: this.speechHost.url,
+      ASR_URL: this.offlineAsr?.url ?? this.speechHost.url,
       LLM_URL: this.speechHost.url,
       REALTIME_URL: this.realtimeUrl,
       OPENAI_API_KEY: REALTIME_KEY,
@@ -210,7 +216,7 @@ export class Harness {
     await this.client?.connection.close();
     const { closeCache } = await import('../lib/cache');
     const { closeDb } = await import('../lib/db');
-    await Promise.all([closeCache(), closeDb(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop()]);
+    await Promise.all([closeCache(), closeDb(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop(), this.offlineAsr?.stop()]);
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 }

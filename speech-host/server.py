@@ -162,6 +162,9 @@ class SpeechHostHandler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # The base class answers a malformed request line or oversized header in HTML: keep to JSON.
         self.close_connection = True
+        # An unparsable request line counts as HTTP/0.9, which has no status line: answer in 1.0.
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
         self.send_json(HTTPStatus(code), openai_error(message or HTTPStatus(code).phrase, None))
 
     def log_request(self, code="-", size="-") -> None:

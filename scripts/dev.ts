@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DEV_CODEC_TOKEN, loadConfig, resetConfig } from '../lib/config';
 import { startTemporalDevServer } from './temporal';
 import { migrate } from './migrate';
+import { startOfflineSpeechUnlessConfigured } from './speech-host';
 
 const STATE = path.resolve(__dirname, '..', '.cache', 'dev');
 const env = (name: string, fallback: string) => (process.env[name] ??= fallback);
@@ -62,6 +63,8 @@ async function main() {
     process.env.JUPITER_URL = await jupiter.start();
   }
 
+  const speech = await startOfflineSpeechUnlessConfigured(Number(env('NERVE_SPEECH_HOST_PORT', '55434')));
+
   resetConfig();
   const config = loadConfig();
   const { cache } = await import('../lib/cache');
@@ -86,6 +89,7 @@ async function main() {
   Temporal     ${temporal.address}
   database     ${config.DATABASE_URL?.replace(/:[^:@/]+@/, ':***@')}
   cache        ${config.REDIS_URL ? 'Redis' : 'in-process'}
+  speech (ASR) ${speech.asr}
   Exotel       ${simulated ? 'simulated (callee answers and presses 1, then 2)' : config.EXOTEL_API_URL}
 `);
 
@@ -106,7 +110,7 @@ async function main() {
   const shutdown = async () => {
     workers.forEach((w) => w.shutdown());
     await running.catch(() => {});
-    await temporal.stop();
+    await Promise.all([temporal.stop(), speech.host?.stop()]);
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

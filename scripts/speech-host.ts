@@ -48,9 +48,9 @@ export async function startSpeechHost(options: SpeechHostOptions = {}): Promise<
   const log = options.log ?? console.error;
   await setUpSpeechHost(log);
   const python = path.join(speechHostVenv(), 'bin', 'python');
-  const child = spawn(python, [path.join(HOST_DIR, 'server.py'), '--host', '127.0.0.1', '--port', String(options.port ?? 0)], {
+  const child = spawn(python, [path.join(HOST_DIR, 'server.py'), '--host', '127.0.0.1', '--port', String(options.port ?? 0), '--exit-with-stdin'], {
     cwd: HOST_DIR,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'], // our end of stdin closes when this process dies, and the host exits
   });
   const stderr = collectLines(child.stderr!, log);
   const url = await new Promise<string>((resolve, reject) => {
@@ -72,6 +72,31 @@ export async function startSpeechHost(options: SpeechHostOptions = {}): Promise<
   });
   child.removeAllListeners('exit');
   return { url, stop: () => stopChild(child) };
+}
+
+/** A request line of the host's log ("speech-host: POST /v1/audio/transcriptions 200 412 ms"), without the prefix. */
+export function requestLogLine(line: string): string | undefined {
+  return /^speech-host: ((?:GET|POST|PUT|DELETE) .*)/.exec(line)?.[1];
+}
+
+/**
+ * `npm start`: the offline host unless ASR_URL or DEEPGRAM_API_KEY names a real one. Never throws:
+ * without python3 the rest still runs, and `asr` says why speech will not be understood.
+ */
+export async function startOfflineSpeechUnlessConfigured(port: number): Promise<{ asr: string; host?: SpeechHost }> {
+  if (process.env.ASR_URL) return { asr: process.env.ASR_URL };
+  if (process.env.DEEPGRAM_API_KEY) return { asr: 'Deepgram' };
+  console.error('ASR_URL unset: starting the offline speech host (faster-whisper, tiny.en; the first run installs it)...');
+  try {
+    const host = await startSpeechHost({ port, log: (line) => requestLogLine(line) ?? console.error(line) });
+    process.env.ASR_URL = host.url;
+    return { asr: `${host.url} (offline speech host: tiny.en on the CPU, English only)`, host };
+  } catch (err) {
+    // Setup has already said what is missing (its lines go to the log as they come).
+    if (!(err instanceof SpeechHostUnavailable)) console.error(`the speech host did not start: ${(err as Error).message}`);
+    console.error('Voice calls will not understand speech until ASR_URL names a Whisper-class server.');
+    return { asr: 'none (voice calls cannot understand speech; see above)' };
+  }
 }
 
 /** Hands each complete line to `onLine` and keeps the last few kilobytes for error messages. */

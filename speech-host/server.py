@@ -14,6 +14,7 @@ import json
 import math
 import os
 import sys
+import threading
 import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -202,6 +203,14 @@ def openai_error(message: str, param: str | None, kind: str = "invalid_request_e
     return {"error": {"message": message, "type": kind, "param": param, "code": None}}
 
 
+def exit_at_end_of_stdin() -> None:
+    # A parent that dies without stopping us (SIGKILL, a crash) closes our stdin: do not linger
+    # holding the port.
+    while sys.stdin.buffer.read(4096):
+        pass
+    os._exit(0)
+
+
 def main() -> None:
     env = os.environ.get
     parser = argparse.ArgumentParser(description="OpenAI-compatible speech-to-text host (faster-whisper)")
@@ -211,6 +220,7 @@ def main() -> None:
     parser.add_argument("--device", default=env("SPEECH_HOST_DEVICE", "cpu"), help="cpu, cuda or auto")
     parser.add_argument("--compute-type", default=env("SPEECH_HOST_COMPUTE_TYPE", "default"), help="int8 on CPU, float16 on GPU, ...")
     parser.add_argument("--workers", type=int, default=int(env("SPEECH_HOST_WORKERS", "1")), help="transcriptions at once")
+    parser.add_argument("--exit-with-stdin", action="store_true", help="exit when stdin closes (the parent process is gone)")
     parser.add_argument("--cpu-threads", type=int, default=int(env("SPEECH_HOST_CPU_THREADS", "0")), help="0: CTranslate2 decides")
     args = parser.parse_args()
 
@@ -229,6 +239,8 @@ def main() -> None:
     host, port = server.server_address[:2]
     sys.stderr.write(f"speech-host: model {name} on {args.device} ({compute_type}) loaded in {time.monotonic() - loading:.1f} s\n")
     print(f"speech host listening on http://{host}:{port}", flush=True)
+    if args.exit_with_stdin:
+        threading.Thread(target=exit_at_end_of_stdin, daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -7,7 +7,7 @@
 //   await asr.stop();
 //
 // The Harness starts one with `useHarness({ asr: 'offline' })`.
-import { startSpeechHost, SpeechHostUnavailable } from '../../scripts/speech-host';
+import { requestLogLine, startSpeechHost, SpeechHostUnavailable } from '../../scripts/speech-host';
 
 export interface OfflineAsr {
   url: string;
@@ -21,7 +21,7 @@ export async function startOfflineAsr(): Promise<OfflineAsr> {
   try {
     const host = await startSpeechHost({
       log: (line) => {
-        const request = /^speech-host: ((?:GET|POST|PUT|DELETE) .*)/.exec(line);
+        const request = requestLogLine(line);
         if (request) requests.push(request[1]);
         else if (!line.startsWith('speech-host: model')) console.error(line); // setup progress, errors
       },

@@ -22,7 +22,7 @@ export async function startOfflineAsr(): Promise<OfflineAsr> {
     const host = await startSpeechHost({
       log: (line) => {
         const request = requestLogLine(line);
-        if (request) requests.push(request[1]);
+        if (request) requests.push(request);
         else if (!line.startsWith('speech-host: model')) console.error(line); // setup progress, errors
       },
     });

@@ -134,7 +134,8 @@ export class Harness {
     const { startGatewayServer } = await import('../gateway/server');
 
     const { dataConverter } = await import('../lib/data-converter');
-    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverter() });
+    const { startTracing, tracingClientInterceptors } = await import('../lib/tracing'); // off unless the test sets OTEL_EXPORTER_OTLP_ENDPOINT
+    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverter(), interceptors: tracingClientInterceptors(startTracing('gateway')) });
     const gateway = await startGatewayServer(this.client, cache(), loadConfig(), '127.0.0.1');
     this.gateway = gateway.server;
     this.media = gateway.media;

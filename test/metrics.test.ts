@@ -3,13 +3,16 @@
 // what the call did: counts that would be wrong if anything were counted twice or not at all.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { twilioSignature } from '../providers/twilio/signature';
+import { inboundCallId } from '../workflows/messages';
 import { StreamCaller } from './fakes/stream-caller';
-import { eventually, METRICS_TOKEN, startVendorCall, useHarness } from './harness';
+import { eventually, METRICS_TOKEN, STREAM_PASSWORD, useHarness, vendorOrder } from './harness';
 import { type Scrape, scrape } from './support/prometheus';
 import { speak } from './speech';
 
-const { h } = useHarness();
+const AGENT_LINE = '+14155550177';
+const { h } = useHarness({ env: { INBOUND_ROUTES: JSON.stringify({ [AGENT_LINE]: { bot: 'appointment-agent', language: 'en' } }) } });
 
 const gateway = () => scrape(`${h.gatewayUrl}/metrics`, METRICS_TOKEN);
 const worker = (kind: 'CALLS' | 'SPEECH') => scrape(`http://127.0.0.1:${process.env[`${kind}_WORKER_METRICS_PORT`]}/metrics`);
@@ -31,7 +34,12 @@ describe('/metrics', () => {
   test('a keypad call over Exotel: started, ended by outcome, digit round trips, report attempts, SDK worker metrics', async () => {
     const [gatewayBefore, callsBefore, speechBefore] = await Promise.all([gateway(), worker('CALLS'), worker('SPEECH')]);
     h.jupiter.failNextReports = 1; // one 500 first: one failed attempt, then the delivery
-    const { callId, callSid } = await startVendorCall(h, 'M7001');
+    const order = vendorOrder('M7001');
+    const started = await h.api('POST', '/api/nerve/vendor-order-confirmation', order);
+    assert.equal(started.status, 202);
+    const callId = started.body.call_id as string;
+    // The file's first call: prompts are synthesized cold (eSpeak loads) before the dial, so allow for a busy machine.
+    const { callSid } = await h.exotel.waitForConnect(order.vendor_phone, 1, 60_000);
     await h.exotel.answer(callSid);
     const live = await eventually(async () => {
       const now = await gateway();
@@ -120,11 +128,72 @@ describe('/metrics', () => {
     assert.equal(onCalls('nerve_calls_ended_total', { ...call, outcome: 'ELIGIBLE' }), 1);
   });
 
+  test('a lead call: each LLM completion timed once on the speech worker', async () => {
+    const speechBefore = await worker('SPEECH');
+    const callsBefore = await worker('CALLS');
+    const chatsBefore = h.speechHost.chats.length;
+    const started = await h.api('POST', '/api/nerve/lead-qualification', { lead_id: 'ML1', phone: '+919700007002', name: 'Arjun', language: 'en', fields: ['location'] });
+    assert.equal(started.status, 202);
+    const callId = started.body.call_id as string;
+    const dial = await h.exotel.waitForCall(callId);
+    const caller = await StreamCaller.open(`${h.gatewayUrl.replace(/^http/, 'ws')}/media/exotel`, 'exotel', {
+      Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64'),
+    });
+    caller.start(dial.callSid, { callId });
+    await caller.heardPrompt();
+    h.speechHost.enqueueReply({ say: 'Thank you, our advisor will call you. Goodbye.', collected: { location: 'Pune' }, should_end: true, escalate: false });
+    h.speechHost.enqueueTranscript('A flat in Pune.', { language: 'en' });
+    caller.speak(await speak('A flat in Pune.', 'en', 8000));
+    caller.silence(900);
+    assert.equal((await h.result(callId)).outcome, 'QUALIFIED');
+
+    const completions = h.speechHost.chats.length - chatsBefore;
+    assert.ok(completions >= 1);
+    const onSpeech = moved(speechBefore, await worker('SPEECH'));
+    assert.equal(onSpeech('nerve_speech_request_seconds_count', { service: 'llm', outcome: 'ok' }), completions, 'one observation per completion the host answered');
+    const onCalls = moved(callsBefore, await worker('CALLS'));
+    assert.equal(onCalls('nerve_calls_ended_total', { type: 'lead-qualification', provider: 'exotel', direction: 'outbound', outcome: 'QUALIFIED' }), 1);
+    assert.ok(onCalls('temporal_activity_execution_latency_count', { activity_type: 'llmTurn' }) === 0, 'LLM turns run on the speech queue, not here');
+    assert.ok(onSpeech('temporal_activity_execution_latency_count', { activity_type: 'llmTurn' }) >= 1);
+  });
+
+  test('an appointment-agent call that rang in: Realtime connect and response latency, counted as inbound', async () => {
+    const before = await gateway();
+    const callsBefore = await worker('CALLS');
+    h.realtime.script([
+      { expectSpeech: false, respond: { say: 'Hello, City Clinic. How can I help?', audioMs: 600 } },
+      { transcript: 'When are you open?', respond: { say: 'We are open from nine to five on weekdays.', audioMs: 500 } },
+    ]);
+    const callSid = h.twilio.incomingCall({ from: '+919812347001', to: AGENT_LINE, voiceUrl: `${h.gatewayUrl}/webhooks/twilio/voice`, statusCallback: `${h.gatewayUrl}/webhooks/twilio/status` });
+    const turn = await h.twilio.ring(callSid);
+    assert.equal(turn.status, 200, turn.twiml);
+    const caller = await StreamCaller.open(turn.stream!.url, 'twilio', { 'X-Twilio-Signature': twilioSignature('test-twilio-token', turn.stream!.url) });
+    caller.start(callSid, turn.stream!.parameters);
+    await sleep(800); // the greeting plays
+    caller.speak(await speak('When are you open?', 'en'));
+    caller.silence(800);
+    // The fake's own voice detection hears the question and the model answers (no response.create of ours).
+    await eventually(async () => ((await gateway()).value('nerve_realtime_response_seconds_count') > before.value('nerve_realtime_response_seconds_count') ? true : undefined), 20_000, 'the answer timed');
+    await sleep(800);
+    caller.stop();
+    const callId = inboundCallId('twilio', callSid);
+    const { outcome } = await h.result(callId);
+
+    const onGateway = moved(before, await gateway());
+    assert.equal(onGateway('nerve_realtime_connect_seconds_count', { outcome: 'ok' }), 1, 'one session opened');
+    assert.equal(onGateway('nerve_realtime_connect_seconds_count', { outcome: 'error' }), 0);
+    assert.equal(onGateway('nerve_realtime_response_seconds_count'), 1, 'one answer to one question (the greeting followed no speech)');
+    const onCalls = moved(callsBefore, await worker('CALLS'));
+    const call = { type: 'appointment-agent', provider: 'twilio', direction: 'inbound' };
+    assert.equal(onCalls('nerve_calls_started_total', call), 1);
+    assert.equal(onCalls('nerve_calls_ended_total', { ...call, outcome }), 1);
+  });
+
   test('label values stay bounded: no call ids or phone numbers in any series', async () => {
     const [g, c] = await Promise.all([gateway(), worker('CALLS')]);
     for (const sample of [...g.samples, ...c.samples].filter((s) => s.name.startsWith('nerve_'))) {
       for (const value of Object.values(sample.labels)) {
-        assert.doesNotMatch(value, /M7001|MQ1|\+?\d{7,}|CA[0-9a-f]{8}/, `${sample.name} ${JSON.stringify(sample.labels)}`);
+        assert.doesNotMatch(value, /M7001|MQ1|ML1|inbound-|\+?\d{7,}|CA[0-9a-f]{8}/, `${sample.name} ${JSON.stringify(sample.labels)}`);
       }
     }
   });

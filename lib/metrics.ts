@@ -4,6 +4,7 @@
 // the gateway, speech latencies by the speech clients wherever they run. Label values are
 // bounded sets (call types, providers, outcomes): never a call id or a phone number.
 import client from 'prom-client';
+import { HotHistogram } from './hot-histogram';
 import type { CallOutcome, CallStatus, CallType, TelephonyProvider } from '../workflows/types';
 
 export const registry = client.register;
@@ -12,7 +13,7 @@ const labelsOf = <T extends string>(...names: T[]) => names;
 
 export const callsStarted = new client.Counter({
   name: 'nerve_calls_started_total',
-  help: 'Calls whose row was first written (outbound: on preparing or scheduling; inbound: on answer)',
+  help: "Calls whose row was first written (the call journal's first save)",
   labelNames: labelsOf('type', 'provider', 'direction'),
 });
 
@@ -34,19 +35,22 @@ export const mediaStreamsActive = new client.Gauge({
   labelNames: labelsOf('provider'),
 });
 
-export const frameHandlingSeconds = new client.Histogram({
-  name: 'nerve_media_frame_handling_seconds',
-  help: 'Time to parse and handle one inbound media frame',
-  labelNames: labelsOf('provider'),
-  buckets: [0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02],
-});
+// The per-frame path's two histograms are lean ones (lib/hot-histogram.ts): same exposition, no allocation per frame.
+export const frameHandlingSeconds = new HotHistogram(
+  'nerve_media_frame_handling_seconds',
+  'Time to parse and handle one inbound media frame',
+  'provider',
+  [0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02],
+  registry,
+);
 
-export const outboundJitterSeconds = new client.Histogram({
-  name: 'nerve_media_outbound_jitter_seconds',
-  help: 'How late each outbound prompt chunk was sent against its schedule',
-  labelNames: labelsOf('provider'),
-  buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
-});
+export const outboundJitterSeconds = new HotHistogram(
+  'nerve_media_outbound_jitter_seconds',
+  'How late each outbound prompt chunk was sent against its schedule',
+  'provider',
+  [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
+  registry,
+);
 
 export const turnRoundTripSeconds = new client.Histogram({
   name: 'nerve_turn_round_trip_seconds',

@@ -15,6 +15,7 @@ import { appointmentsApi } from './routes/appointments-api';
 import { callsApi } from './routes/calls-api';
 import { temporalRetryLater } from './temporal-errors';
 import { codecRoutes } from './routes/codec';
+import { metricsRoutes } from './routes/metrics';
 import { payloadCodec } from '../lib/data-converter';
 
 export function createGateway(client: Client, cache: Cache, config: Config, control = new TemporalCallControl(client, cache)): express.Express {
@@ -34,6 +35,8 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
     if (!audio) throw new HttpError(404, 'no_audio', 'no such prompt audio');
     res.type('audio/wav').set('Cache-Control', 'public, max-age=86400, immutable').send(audio);
   });
+
+  app.use(metricsRoutes(cache, config)); // Prometheus, behind METRICS_TOKEN
 
   app.get('/health', async (_req, res) => {
     const check = async (probe: () => Promise<unknown>) => {

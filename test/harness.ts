@@ -25,6 +25,7 @@ const ROOT = path.resolve(__dirname, '..');
 export const API_TOKEN = 'test-api-token';
 export const WEBHOOK_SECRET = 'test-webhook-secret-123';
 export const STREAM_PASSWORD = 'test-stream-password';
+export const METRICS_TOKEN = 'test-metrics-token-0123';
 const REALTIME_KEY = 'sk-test-realtime-key';
 
 /** A loopback port nothing listens on (yet). */
@@ -65,7 +66,7 @@ export class Harness {
     const { DATABASE_URL, REDIS_URL } = process.env;
     if (!DATABASE_URL || !REDIS_URL) throw new Error('run tests through `npm test` (it starts PostgreSQL and Redis)');
 
-    const [temporalPort, gatewayPort] = await Promise.all([freePort(), freePort()]);
+    const [temporalPort, gatewayPort, callsMetricsPort, speechMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     this.jupiter = new FakeJupiter();
     this.twilio = new FakeTwilio('ACtest', 'test-twilio-token');
     this.speechHost = new FakeSpeechHost();
@@ -126,6 +127,10 @@ export class Harness {
       REPORT_RETRY_INITIAL_SECONDS: '0.2',
       REPORT_RETRY_MAX_SECONDS: '1',
       RIDER_CALL_BUFFER_MINUTES: '60',
+      METRICS_TOKEN,
+      WORKER_METRICS_HOST: '127.0.0.1',
+      CALLS_WORKER_METRICS_PORT: String(callsMetricsPort),
+      SPEECH_WORKER_METRICS_PORT: String(speechMetricsPort),
       ...options.env,
     };
     Object.assign(process.env, this.env);
@@ -135,7 +140,8 @@ export class Harness {
     const { startGatewayServer } = await import('../gateway/server');
 
     const { dataConverter } = await import('../lib/data-converter');
-    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverter() });
+    const { startTracing, tracingClientInterceptors } = await import('../lib/tracing'); // off unless the test sets OTEL_EXPORTER_OTLP_ENDPOINT
+    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverter(), interceptors: tracingClientInterceptors(startTracing('gateway')) });
     const gateway = await startGatewayServer(this.client, cache(), loadConfig(), '127.0.0.1');
     this.gateway = gateway.server;
     this.media = gateway.media;

@@ -10,6 +10,7 @@ import { mulawToPcm16, readPcm16LE, StreamResampler } from '../../lib/audio';
 import { Endpointer, type SpeechEnd } from '../../lib/audio/endpointer';
 import { HttpError } from '../../lib/http-error';
 import { logger } from '../../lib/logger';
+import { frameHandlingSeconds } from '../../lib/metrics';
 import { TimingRing } from '../../lib/timing-ring';
 import type { Language, NextPrompt } from '../../workflows/types';
 import { languageOf } from '../../speech/tts';
@@ -79,6 +80,7 @@ export class MediaSession {
   private readonly startTimer: NodeJS.Timeout;
   /** Inbound frame handling time (ms), for the benchmark. */
   readonly frameTimesMs = new TimingRing();
+  private readonly frameSeconds;
   /** The playback's per-chunk scheduling lateness (ms), for the benchmark. */
   get playbackJitterMs(): TimingRing | undefined {
     return this.playback?.jitterMs;
@@ -90,6 +92,7 @@ export class MediaSession {
     private readonly deps: SessionDeps,
   ) {
     this.log = logger.child({ provider: codec.provider });
+    this.frameSeconds = frameHandlingSeconds.labels(codec.provider);
     this.startTimer = setTimeout(() => this.close(1008, 'no start event in time'), deps.startTimeoutMs);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return this.badFrame('binary frames are not part of the protocol');
@@ -114,7 +117,11 @@ export class MediaSession {
       this.log.error({ err, callId: this.callId }, 'media frame handling failed');
       this.close(1011, 'internal error');
     }
-    if (event.kind === 'media') this.frameTimesMs.push(performance.now() - t0);
+    if (event.kind === 'media') {
+      const ms = performance.now() - t0;
+      this.frameTimesMs.push(ms);
+      this.frameSeconds.observe(ms / 1000);
+    }
   }
 
   private handle(event: StreamEvent): void {

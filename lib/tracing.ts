@@ -14,7 +14,7 @@ import {
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import type { WorkerOptions } from '@temporalio/worker';
-import { AsyncLocalContextManager } from './async-context';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { loadConfig } from './config';
 
 export type TracedRole = 'gateway' | 'calls-worker' | 'speech-worker';
@@ -35,7 +35,7 @@ export function startTracing(role: TracedRole): Tracing | undefined {
   const resource = new Resource({ 'service.name': OTEL_SERVICE_NAME ?? `nerve-${role}` });
   const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }), { scheduledDelayMillis: 1000 });
   const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
-  provider.register({ contextManager: new AsyncLocalContextManager() }); // W3C trace context propagation by default
+  provider.register({ contextManager: new AsyncLocalStorageContextManager() }); // W3C trace context propagation by default
   active = { resource, spanProcessor, shutdown: () => provider.shutdown() };
   return active;
 }

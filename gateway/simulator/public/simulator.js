@@ -195,6 +195,7 @@ async function connect(start) {
   const ws = new WebSocket(`${scheme}//${location.host}/media/browser`);
   const streamSid = 'MS' + hex(16);
   call = { ws, streamSid, callSid: start.callSid, live: false };
+  document.body.dataset.callSid = start.callSid; // for tests and for finding the call (inbound-browser-<CallSid>)
   inCall(true);
   setStatus('Connecting…');
   ws.onopen = () => {

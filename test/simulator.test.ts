@@ -1,0 +1,172 @@
+// The phone simulator in real headless Chromium: the page at /simulator is a telephone on the
+// "browser" provider. Chromium's fake microphone plays a WAV of synthesized speech; the gateway,
+// Temporal, PostgreSQL and Redis are real. ASR is the harness's scripted speech host: to run
+// this against a real Whisper-class host instead, point ASR_URL at it (useHarness's env) and
+// drop the `defaultTranscript` line; the looped WAV says "Yes, I am." either way.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { eventually, useHarness } from './harness';
+import { speak } from './speech';
+import { launchChromium, screenshot, writeWavFile } from './support/browser';
+
+declare const document: { body: { dataset: Record<string, string | undefined> } }; // in the page's functions only
+
+const OPS_TOKEN = 'test-ops-token-0123456789';
+const QUESTIONNAIRE_LINE = '+911800100001';
+const WIRE_RATE = 16000;
+
+const { h } = useHarness({
+  env: { CODEC_AUTH_TOKEN: OPS_TOKEN, INBOUND_ROUTES: JSON.stringify({ [QUESTIONNAIRE_LINE]: { bot: 'questionnaire', language: 'en' } }) },
+});
+
+/** The caller's microphone: quiet, then `text`, looped by Chromium for as long as the call lasts. */
+async function microphone(name: string, text: string | undefined, silenceMs: number): Promise<string> {
+  const speech = text ? await speak(text, 'en', WIRE_RATE) : new Int16Array(0);
+  const samples = new Int16Array((silenceMs * WIRE_RATE) / 1000 + speech.length);
+  samples.set(speech, samples.length - speech.length);
+  return writeWavFile(name, samples, WIRE_RATE);
+}
+
+async function openSimulator(browser: Browser, myNumber?: string): Promise<Page> {
+  const context = await browser.newContext({ httpCredentials: { username: 'ops', password: OPS_TOKEN } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('simulator page error:', err.message));
+  await page.goto(`${h.gatewayUrl}/simulator/`);
+  if (myNumber) {
+    await page.fill('#my-number', myNumber);
+    await page.click('#number-form button[type=submit]');
+  }
+  await page.waitForFunction((n) => document.body.dataset.registered === n, myNumber ?? '+919000000001');
+  return page;
+}
+
+const botLines = (page: Page) => page.locator('#transcript li.bot').count();
+const callIdOn = async (page: Page) => `inbound-browser-${await page.evaluate(() => document.body.dataset.callSid)}`;
+const callEnded = (page: Page, count = 1) => page.waitForFunction((n) => Number(document.body.dataset.ended ?? 0) >= n, count, { timeout: 90_000 });
+
+/** Presses a key once the bot has said one more line than before (the next question). */
+async function pressAfterNextLine(page: Page, key: string, linesBefore: number): Promise<number> {
+  await eventually(async () => (await botLines(page)) > linesBefore || undefined, 30_000, 'the next question');
+  const lines = await botLines(page);
+  await page.click(`#keypad button[data-key="${key}"]`);
+  return lines;
+}
+
+describe('phone simulator', () => {
+  test('the page, its lines and its telephone need the ops token', async () => {
+    for (const path of ['/simulator/', '/simulator/lines', '/webhooks/browser/phone?number=%2B919000000001']) {
+      const response = await fetch(h.gatewayUrl + path);
+      assert.equal(response.status, 401, path);
+      assert.match(response.headers.get('www-authenticate') ?? '', /^Basic /);
+    }
+    const wrong = await fetch(`${h.gatewayUrl}/simulator/lines`, { headers: { Authorization: 'Bearer nope' } });
+    assert.equal(wrong.status, 401);
+    const lines = await fetch(`${h.gatewayUrl}/simulator/lines`, { headers: { Authorization: `Bearer ${OPS_TOKEN}` } });
+    assert.deepEqual(((await lines.json()) as { lines: unknown }).lines, [{ number: QUESTIONNAIRE_LINE, bot: 'questionnaire', language: 'en', mode: 'voicebot' }]);
+    const answer = await fetch(`${h.gatewayUrl}/webhooks/browser/answer`, {
+      method: 'POST', headers: { Authorization: `Bearer ${OPS_TOKEN}`, 'Content-Type': 'application/json' }, body: '{"callSid":"CA123"}',
+    });
+    assert.equal(answer.status, 400, 'a CallSid of another shape is refused');
+  });
+
+  describe('in Chromium', () => {
+    let talker: Browser;
+    let quiet: Browser;
+    before(async () => {
+      [talker, quiet] = await Promise.all([
+        microphone('yes.wav', 'Yes, I am.', 3000).then(launchChromium),
+        microphone('silence.wav', undefined, 1000).then(launchChromium),
+      ]);
+    });
+    after(async () => {
+      await Promise.all([talker?.close(), quiet?.close()]);
+    });
+
+    test('a yes/no questionnaire answered by voice, end to end', async () => {
+      h.speechHost.defaultTranscript = { text: 'Yes, I am.', language: 'en' }; // a real ASR host hears the WAV itself
+      const page = await openSimulator(talker);
+      await page.selectOption('#line', QUESTIONNAIRE_LINE);
+      await page.click('#call');
+      await eventually(async () => (await page.locator('#transcript li.caller').count()) > 0 || undefined, 60_000, 'the caller to be heard');
+      await screenshot(page, 'simulator-voice-in-call');
+      await callEnded(page);
+      await screenshot(page, 'simulator-voice-ended');
+
+      const callId = await callIdOn(page);
+      const result = await h.result(callId);
+      assert.equal(result.outcome, 'ELIGIBLE');
+      const [report] = h.jupiter.reportsFor(callId);
+      assert.equal(report.body.direction, 'inbound');
+      assert.deepEqual(report.body.answers.map((a: any) => [a.answer, a.via]), [['yes', 'speech'], ['yes', 'speech'], ['yes', 'speech']]);
+      assert.ok(h.speechHost.transcriptions.length >= 3, 'the microphone reached the ASR host');
+      assert.ok(h.speechHost.transcriptions.every((t) => t.sampleRate === 8000));
+      // The transcript beside the keypad: the bot's questions and what the caller said.
+      // How many questions the caller heard out depends on when the looped "yes" comes; the goodbye is always shown.
+      const shown = JSON.stringify(await page.locator('#transcript li').allTextContents());
+      assert.equal(await page.locator('#transcript li.bot', { hasText: 'You are eligible' }).count(), 1, shown);
+      assert.ok((await page.locator('#transcript li.caller', { hasText: 'Yes, I am.' }).count()) >= 3, shown);
+      h.speechHost.defaultTranscript = undefined;
+    });
+
+    test('keypad presses reach the workflow as DTMF', async () => {
+      const page = await openSimulator(quiet);
+      await page.selectOption('#line', QUESTIONNAIRE_LINE);
+      await page.click('#call');
+      let lines = await pressAfterNextLine(page, '1', 0);
+      lines = await pressAfterNextLine(page, '1', lines);
+      await pressAfterNextLine(page, '2', lines);
+      await callEnded(page);
+      await screenshot(page, 'simulator-keypad');
+      const callId = await callIdOn(page);
+      const result = await h.result(callId);
+      assert.equal(result.outcome, 'NOT_ELIGIBLE');
+      const [report] = h.jupiter.reportsFor(callId);
+      assert.deepEqual(report.body.answers.map((a: any) => [a.answer, a.via, a.heard]), [['yes', 'keys', '1'], ['yes', 'keys', '1'], ['no', 'keys', '2']]);
+      assert.ok((await page.locator('#transcript li.caller', { hasText: '[keys] 2' }).count()) === 1);
+    });
+
+    test('an outbound call request with provider browser rings the tab, which answers', async () => {
+      const myNumber = '+919000000077';
+      const page = await openSimulator(quiet, myNumber);
+      const started = await h.api('POST', '/api/nerve/questionnaire', { call_key: 'SIM-OUT-1', phone: myNumber, name: 'Meera', language: 'en', provider: 'browser' });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      await page.waitForSelector('#incoming:not([hidden])', { timeout: 30_000 });
+      await screenshot(page, 'simulator-ringing');
+      await page.click('#answer');
+      let lines = await pressAfterNextLine(page, '1', 0);
+      lines = await pressAfterNextLine(page, '1', lines);
+      await pressAfterNextLine(page, '1', lines);
+      await callEnded(page);
+      const result = await h.result(started.body.call_id);
+      assert.equal(result.outcome, 'ELIGIBLE');
+      assert.equal(result.attempts, 1);
+      const [report] = h.jupiter.reportsFor('SIM-OUT-1');
+      assert.deepEqual(report.body.answers.map((a: any) => a.answer), ['yes', 'yes', 'yes']);
+      assert.match(report.body.call_sid, /^BR[0-9a-f]{32}$/);
+    });
+
+    test('a declined ring is busy and redialled; with no tab open the call is not answered', async () => {
+      const myNumber = '+919000000088';
+      const page = await openSimulator(quiet, myNumber);
+      const declined = await h.api('POST', '/api/nerve/questionnaire', { call_key: 'SIM-DECLINE', phone: myNumber, name: 'Meera', language: 'en', provider: 'browser' });
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await page.waitForSelector('#incoming:not([hidden])', { timeout: 30_000 });
+        await page.click('#decline');
+        await page.waitForSelector('#incoming', { state: 'hidden' });
+      }
+      const busy = await h.result(declined.body.call_id);
+      assert.equal(busy.outcome, 'NO_ANSWER');
+      assert.equal(busy.attempts, 3);
+      const state = await h.client.workflow.getHandle(declined.body.call_id).query('callState');
+      assert.deepEqual((state as any).transitions.map((t: any) => t.status), ['busy', 'busy', 'busy']);
+
+      const nobody = await h.api('POST', '/api/nerve/questionnaire', { call_key: 'SIM-NOBODY', phone: '+919000000099', name: 'Meera', language: 'en', provider: 'browser' });
+      const unanswered = await h.result(nobody.body.call_id);
+      assert.equal(unanswered.outcome, 'NO_ANSWER');
+      assert.equal(unanswered.attempts, 3);
+      const nobodyState = await h.client.workflow.getHandle(nobody.body.call_id).query('callState');
+      assert.deepEqual((nobodyState as any).transitions.map((t: any) => t.status), ['no-answer', 'no-answer', 'no-answer']);
+    });
+  });
+});

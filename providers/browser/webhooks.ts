@@ -51,7 +51,7 @@ export function browserWebhooks(control: CallControl): Router {
     const tab: Tab = { send: (event, data) => void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) };
     await phones.add(number, tab);
     tab.send('registered', { number });
-    log.info({ phone: maskPhone(number) }, 'simulator tab registered');
+    log.info({ line: maskPhone(number) }, 'simulator tab registered');
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     req.on('close', () => {
       clearInterval(heartbeat);

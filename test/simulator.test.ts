@@ -9,16 +9,17 @@ import type { Browser, Page } from 'playwright-core';
 import { eventually, useHarness } from './harness';
 import { speak } from './speech';
 import { launchChromium, screenshot, writeWavFile } from './support/browser';
+import { openDayAhead } from './support/clinic';
 
 declare const document: { body: { dataset: Record<string, string | undefined> } }; // in the page's functions only
 
 const OPS_TOKEN = 'test-ops-token-0123456789';
 const QUESTIONNAIRE_LINE = '+911800100001';
+const APPOINTMENT_LINE = '+911800100004';
 const WIRE_RATE = 16000;
 
-const { h } = useHarness({
-  env: { CODEC_AUTH_TOKEN: OPS_TOKEN, INBOUND_ROUTES: JSON.stringify({ [QUESTIONNAIRE_LINE]: { bot: 'questionnaire', language: 'en' } }) },
-});
+const LINES = { [QUESTIONNAIRE_LINE]: { bot: 'questionnaire', language: 'en' }, [APPOINTMENT_LINE]: { bot: 'appointment-agent', language: 'en' } };
+const { h, db } = useHarness({ env: { CODEC_AUTH_TOKEN: OPS_TOKEN, INBOUND_ROUTES: JSON.stringify(LINES) } });
 
 /** The caller's microphone: quiet, then `text`, looped by Chromium for as long as the call lasts. */
 async function microphone(name: string, text: string | undefined, silenceMs: number): Promise<string> {
@@ -63,11 +64,41 @@ describe('phone simulator', () => {
     const wrong = await fetch(`${h.gatewayUrl}/simulator/lines`, { headers: { Authorization: 'Bearer nope' } });
     assert.equal(wrong.status, 401);
     const lines = await fetch(`${h.gatewayUrl}/simulator/lines`, { headers: { Authorization: `Bearer ${OPS_TOKEN}` } });
-    assert.deepEqual(((await lines.json()) as { lines: unknown }).lines, [{ number: QUESTIONNAIRE_LINE, bot: 'questionnaire', language: 'en', mode: 'voicebot' }]);
+    assert.deepEqual(((await lines.json()) as { lines: unknown }).lines, [
+      { number: QUESTIONNAIRE_LINE, bot: 'questionnaire', language: 'en', mode: 'voicebot' },
+      { number: APPOINTMENT_LINE, bot: 'appointment-agent', language: 'en' },
+    ]);
     const answer = await fetch(`${h.gatewayUrl}/webhooks/browser/answer`, {
       method: 'POST', headers: { Authorization: `Bearer ${OPS_TOKEN}`, 'Content-Type': 'application/json' }, body: '{"callSid":"CA123"}',
     });
     assert.equal(answer.status, 400, 'a CallSid of another shape is refused');
+  });
+
+  test('answer and decline: the first decision wins; unknown and expired rings are refused', async () => {
+    const { cache } = await import('../lib/cache');
+    const { browserPhoneKey } = await import('../lib/keys');
+    const { BrowserClient } = await import('../providers/browser/client');
+    const tab = '+919000000055';
+    await cache().set(browserPhoneKey(tab), '1', 30); // as if a tab were open for it
+    const ring = (ringTimeoutSeconds: number) => new BrowserClient().placeCall({ callId: 'questionnaire-NOBODY', mode: 'voicebot', to: tab, attempt: 1, ringTimeoutSeconds, timeLimitSeconds: 60 });
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${h.gatewayUrl}/webhooks/browser/${path}`, {
+        method: 'POST', headers: { Authorization: `Bearer ${OPS_TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const { callSid } = await ring(30);
+    assert.deepEqual(await post('answer', { callSid }), { status: 200, body: { callSid, callId: 'questionnaire-NOBODY' } });
+    assert.equal((await post('answer', { callSid })).status, 410, 'no longer ringing');
+    assert.equal((await post('decline', { callSid })).body.error, 'ring_taken');
+    assert.equal(await new BrowserClient().getCallStatus(callSid), 'in-progress');
+
+    const expired = await ring(0);
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal((await post('answer', expired)).status, 410);
+    assert.equal(await new BrowserClient().getCallStatus(expired.callSid), 'no-answer');
+    assert.equal((await post('answer', { callSid: 'BR' + '0'.repeat(32) })).status, 404);
+    assert.equal((await post('decline', { callSid: 'BR' + '0'.repeat(32), reason: 'voicemail' })).status, 400);
   });
 
   describe('in Chromium', () => {
@@ -107,6 +138,37 @@ describe('phone simulator', () => {
       assert.equal(await page.locator('#transcript li.bot', { hasText: 'You are eligible' }).count(), 1, shown);
       assert.ok((await page.locator('#transcript li.caller', { hasText: 'Yes, I am.' }).count()) >= 3, shown);
       h.speechHost.defaultTranscript = undefined;
+    });
+
+    test('the appointment receptionist over the Realtime bridge: booked by voice, both sides on screen', async () => {
+      const date = openDayAhead();
+      const request = `I would like an appointment on ${date}, my name is Asha Rao.`;
+      h.realtime.script([
+        { expectSpeech: false, respond: { say: 'Hello, City Clinic. How can I help?', audioMs: 600 } },
+        {
+          transcript: request, // what the fake model "hears" when its VAD finds the caller's speech
+          respond: {
+            toolCall: { name: 'list_available_slots', arguments: { date } },
+            then: { toolCall: { name: 'create_appointment', arguments: { customer_name: 'Asha Rao', date, time: '10:00' } }, then: { say: 'You are booked at ten.', audioMs: 500 } },
+          },
+        },
+      ]);
+      const page = await openSimulator(talker);
+      await page.selectOption('#line', APPOINTMENT_LINE);
+      await page.click('#call');
+      const update: any = await eventually(() => h.realtime.receivedOf('session.update')[0], 20_000, 'the model session');
+      assert.deepEqual(update.session.audio.input.format, { type: 'audio/pcm', rate: 24000 }, '16 kHz PCM from the tab is resampled for the model');
+      const row = await eventually(async () => (await db.pg.query('SELECT customer_name, call_id FROM appointments')).rows[0], 30_000, 'the booking');
+      const callId = await callIdOn(page);
+      assert.equal(row.customer_name, 'Asha Rao');
+      assert.equal(row.call_id, callId);
+      await page.waitForSelector('#transcript li.caller:has-text("Asha Rao")', { timeout: 20_000 });
+      await page.waitForSelector('#transcript li.bot:has-text("Hello, City Clinic")', { timeout: 20_000 });
+      await screenshot(page, 'simulator-appointment');
+      await page.click('#hangup');
+      await callEnded(page);
+      const result = await h.result(callId);
+      assert.equal(result.outcome, 'BOOKED');
     });
 
     test('keypad presses reach the workflow as DTMF', async () => {

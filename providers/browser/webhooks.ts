@@ -46,10 +46,10 @@ export function browserWebhooks(control: CallControl): Router {
 
   router.get('/phone', async (req, res) => {
     const { number } = PhoneQuery.parse(req.query);
+    const tab: Tab = { send: (event, data) => void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) };
+    await phones.add(number, tab); // before the headers: a Redis failure is still a JSON error
     res.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
-    const tab: Tab = { send: (event, data) => void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) };
-    await phones.add(number, tab);
     tab.send('registered', { number });
     log.info({ line: maskPhone(number) }, 'simulator tab registered');
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);

@@ -9,6 +9,11 @@ import { requireOps } from '../../lib/ops-auth';
 export function simulatorRoutes(config: Config): Router {
   const router = Router();
   router.use(requireOps(() => config.CODEC_AUTH_TOKEN));
+  // Only our own scripts, and never inside another site's frame (a hidden "Answer" click).
+  router.use((_req, res, next) => {
+    res.set({ 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'", 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' });
+    next();
+  });
 
   /** The numbers that ring in to a bot (INBOUND_ROUTES), for the dial list; never a secret. */
   router.get('/lines', (_req, res) => {

@@ -37,8 +37,9 @@ class RedisRingBus implements RingBus {
   constructor(private readonly url: string) {}
 
   async publish(message: RingMessage): Promise<void> {
+    const checked = RingMessage.parse(message);
     this.publisher ??= new Redis(this.url, { maxRetriesPerRequest: 2 });
-    await this.publisher.publish(BROWSER_RING_CHANNEL, JSON.stringify(message));
+    await this.publisher.publish(BROWSER_RING_CHANNEL, JSON.stringify(checked));
   }
 
   subscribe(listener: (message: RingMessage) => void): () => void {

@@ -1,16 +1,18 @@
 // AudioWorklet: the microphone as 20 ms frames of 16-bit PCM at the wire rate (16 kHz), posted
-// to the page, which sends each as one `media` frame. The context usually runs at the wire rate
-// already; otherwise samples are taken by linear interpolation (good enough
-// for speech recognition, and cheap).
+// to the page, which sends each as one `media` frame. The context runs at the wire rate where
+// the browser allows it (Chrome); otherwise (Firefox runs at the device's rate) each output
+// sample is the mean of the input samples it spans: a box filter against aliasing, cheap and
+// good enough for speech recognition.
 class MicFrames extends AudioWorkletProcessor {
   constructor(options) {
     super();
-    this.outRate = options.processorOptions.sampleRate;
-    this.frameSamples = Math.round(this.outRate / 50);
-    this.step = sampleRate / this.outRate; // input samples per output sample
+    this.frameSamples = Math.round(options.processorOptions.sampleRate / 50);
+    this.step = sampleRate / options.processorOptions.sampleRate; // input samples per output sample
     this.frame = new Int16Array(this.frameSamples);
     this.fill = 0;
-    this.pos = 0; // position of the next output sample in the current input block
+    this.sum = 0;
+    this.count = 0;
+    this.phase = 0;
     this.level = 0;
   }
 
@@ -18,24 +20,28 @@ class MicFrames extends AudioWorkletProcessor {
     const input = inputs[0] && inputs[0][0];
     if (!input) return true;
     let peak = 0;
-    for (; this.pos < input.length; this.pos += this.step) {
-      const i = Math.floor(this.pos);
-      const frac = this.pos - i;
-      const a = input[i];
-      const b = i + 1 < input.length ? input[i + 1] : input[i];
-      const s = Math.max(-1, Math.min(1, a + (b - a) * frac));
-      peak = Math.max(peak, Math.abs(s));
-      this.frame[this.fill++] = s < 0 ? s * 0x8000 : s * 0x7fff;
-      if (this.fill === this.frameSamples) {
-        this.port.postMessage(this.frame.buffer, [this.frame.buffer]);
-        this.frame = new Int16Array(this.frameSamples);
-        this.fill = 0;
-      }
+    for (let i = 0; i < input.length; i++) {
+      this.sum += input[i];
+      this.count++;
+      this.phase += 1;
+      if (this.phase < this.step) continue;
+      const mean = Math.max(-1, Math.min(1, this.sum / this.count));
+      this.sum = 0;
+      this.count = 0;
+      for (; this.phase >= this.step; this.phase -= this.step) this.emit(mean);
+      peak = Math.max(peak, Math.abs(mean));
     }
-    this.pos -= input.length;
     this.level = Math.max(peak, this.level * 0.9);
     if (currentFrame % 4096 < 128) this.port.postMessage({ level: this.level });
     return true;
+  }
+
+  emit(sample) {
+    this.frame[this.fill++] = sample < 0 ? sample * 0x8000 : sample * 0x7fff;
+    if (this.fill < this.frameSamples) return;
+    this.port.postMessage(this.frame.buffer, [this.frame.buffer]);
+    this.frame = new Int16Array(this.frameSamples);
+    this.fill = 0;
   }
 }
 registerProcessor('mic-frames', MicFrames);

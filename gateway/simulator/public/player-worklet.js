@@ -41,7 +41,9 @@ class Player extends AudioWorkletProcessor {
           this.pos -= head.samples.length;
           continue;
         }
-        sample = head.samples[at];
+        // Linear interpolation when the context runs faster than the wire (step < 1).
+        const next = at + 1 < head.samples.length ? head.samples[at + 1] : head.samples[at];
+        sample = head.samples[at] + (next - head.samples[at]) * (this.pos - at);
         this.pos += this.step;
         break;
       }

@@ -161,10 +161,19 @@ async function decline(reason = 'busy') {
 
 async function startAudio() {
   if (audio) return audio;
-  const context = new AudioContext({ sampleRate: WIRE_RATE, latencyHint: 'interactive' });
-  await Promise.all([context.audioWorklet.addModule('mic-worklet.js'), context.audioWorklet.addModule('player-worklet.js')]);
   const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
-  const mic = context.createMediaStreamSource(stream);
+  // At the wire rate the browser resamples for us (Chrome); Firefox refuses a microphone at a
+  // rate other than the device's, so there the worklets convert.
+  let context = new AudioContext({ sampleRate: WIRE_RATE, latencyHint: 'interactive' });
+  let mic;
+  try {
+    mic = context.createMediaStreamSource(stream);
+  } catch {
+    await context.close();
+    context = new AudioContext({ latencyHint: 'interactive' });
+    mic = context.createMediaStreamSource(stream);
+  }
+  await Promise.all([context.audioWorklet.addModule('mic-worklet.js'), context.audioWorklet.addModule('player-worklet.js')]);
   const micNode = new AudioWorkletNode(context, 'mic-frames', { numberOfOutputs: 0, processorOptions: { sampleRate: WIRE_RATE } });
   const player = new AudioWorkletNode(context, 'player', { numberOfInputs: 0, outputChannelCount: [1], processorOptions: { sampleRate: WIRE_RATE } });
   mic.connect(micNode);

@@ -137,6 +137,10 @@ describe('phone simulator', () => {
       const shown = JSON.stringify(await page.locator('#transcript li').allTextContents());
       assert.equal(await page.locator('#transcript li.bot', { hasText: 'You are eligible' }).count(), 1, shown);
       assert.ok((await page.locator('#transcript li.caller', { hasText: 'Yes, I am.' }).count()) >= 3, shown);
+      assert.ok(Number(await page.evaluate(() => document.body.dataset.marks ?? 0)) >= 5, 'the bot audio played: its marks came back from the player');
+      // The goodbye (about 4.8 s) outlasts the microphone's loop (about 4.1 s), so the caller always
+      // talks over part of it: the gateway sends `clear` and the page drops the rest (barge-in).
+      assert.ok(Number(await page.evaluate(() => document.body.dataset.cleared ?? 0)) >= 1, 'barge-in cleared the bot audio');
       h.speechHost.defaultTranscript = undefined;
     });
 

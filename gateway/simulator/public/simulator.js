@@ -183,7 +183,9 @@ async function startAudio() {
     if (data.level !== undefined) ui.level.value = data.level;
   };
   player.port.onmessage = ({ data }) => {
-    if (data.mark !== undefined && call?.ws.readyState === WebSocket.OPEN) call.ws.send(JSON.stringify({ event: 'mark', streamSid: call.streamSid, mark: { name: data.mark } }));
+    if (data.mark === undefined || call?.ws.readyState !== WebSocket.OPEN) return;
+    call.ws.send(JSON.stringify({ event: 'mark', streamSid: call.streamSid, mark: { name: data.mark } }));
+    document.body.dataset.marks = String(Number(document.body.dataset.marks || 0) + 1); // audio played, for tests
   };
   await context.resume();
   audio = { context, stream, player };
@@ -233,7 +235,9 @@ function onServerFrame(frame) {
   switch (frame.event) {
     case 'media': return audio.player.port.postMessage({ pcm: fromBase64(frame.media.payload) });
     case 'mark': return audio.player.port.postMessage({ mark: frame.mark.name });
-    case 'clear': return audio.player.port.postMessage({ clear: true });
+    case 'clear':
+      document.body.dataset.cleared = String(Number(document.body.dataset.cleared || 0) + 1); // barge-ins, for tests
+      return audio.player.port.postMessage({ clear: true });
     case 'transcript': return addLine(frame.transcript.speaker, frame.transcript.speaker === 'bot' ? 'Bot' : 'You', frame.transcript.text);
   }
 }

@@ -72,6 +72,19 @@ describe('phone simulator', () => {
       method: 'POST', headers: { Authorization: `Bearer ${OPS_TOKEN}`, 'Content-Type': 'application/json' }, body: '{"callSid":"CA123"}',
     });
     assert.equal(answer.status, 400, 'a CallSid of another shape is refused');
+
+    // The media socket: the ops token, from our own pages only (no cross-site socket riding on the cookie).
+    const { WebSocket } = await import('ws');
+    const upgrade = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${h.gatewayUrl.replace(/^http/, 'ws')}/media/browser`, { headers });
+        ws.once('open', () => (ws.close(), resolve(101)));
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once('error', () => {});
+      });
+    assert.equal(await upgrade({}), 401);
+    assert.equal(await upgrade({ Authorization: `Bearer ${OPS_TOKEN}`, Origin: 'https://elsewhere.example' }), 401);
+    assert.equal(await upgrade({ Authorization: `Bearer ${OPS_TOKEN}` }), 101);
   });
 
   test('answer and decline: the first decision wins; unknown and expired rings are refused', async () => {

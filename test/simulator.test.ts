@@ -1,8 +1,8 @@
 // The phone simulator in real headless Chromium: the page at /simulator is a telephone on the
 // "browser" provider. Chromium's fake microphone plays a WAV of synthesized speech; the gateway,
-// Temporal, PostgreSQL and Redis are real. ASR is the harness's scripted speech host: to run
-// this against a real Whisper-class host instead, point ASR_URL at it (useHarness's env) and
-// drop the `defaultTranscript` line; the looped WAV says "Yes, I am." either way.
+// Temporal, PostgreSQL and Redis are real. ASR is the harness's scripted speech host unless
+// NERVE_TEST_ASR_URL names a real Whisper-class host (/v1/audio/transcriptions), which then hears
+// the looped WAV ("Yes, I am.") itself; nothing else in the test changes.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -19,7 +19,8 @@ const APPOINTMENT_LINE = '+911800100004';
 const WIRE_RATE = 16000;
 
 const LINES = { [QUESTIONNAIRE_LINE]: { bot: 'questionnaire', language: 'en' }, [APPOINTMENT_LINE]: { bot: 'appointment-agent', language: 'en' } };
-const { h, db } = useHarness({ env: { CODEC_AUTH_TOKEN: OPS_TOKEN, INBOUND_ROUTES: JSON.stringify(LINES) } });
+const REAL_ASR_URL = process.env.NERVE_TEST_ASR_URL;
+const { h, db } = useHarness({ env: { CODEC_AUTH_TOKEN: OPS_TOKEN, INBOUND_ROUTES: JSON.stringify(LINES), ...(REAL_ASR_URL ? { ASR_URL: REAL_ASR_URL } : {}) } });
 
 /** The caller's microphone: quiet, then `text`, looped by Chromium for as long as the call lasts. */
 async function microphone(name: string, text: string | undefined, silenceMs: number): Promise<string> {
@@ -128,7 +129,7 @@ describe('phone simulator', () => {
     });
 
     test('a yes/no questionnaire answered by voice, end to end', async () => {
-      h.speechHost.defaultTranscript = { text: 'Yes, I am.', language: 'en' }; // a real ASR host hears the WAV itself
+      if (!REAL_ASR_URL) h.speechHost.defaultTranscript = { text: 'Yes, I am.', language: 'en' }; // the scripted host's answer to every utterance
       const page = await openSimulator(talker);
       await page.selectOption('#line', QUESTIONNAIRE_LINE);
       await page.click('#call');
@@ -143,13 +144,15 @@ describe('phone simulator', () => {
       const [report] = h.jupiter.reportsFor(callId);
       assert.equal(report.body.direction, 'inbound');
       assert.deepEqual(report.body.answers.map((a: any) => [a.answer, a.via]), [['yes', 'speech'], ['yes', 'speech'], ['yes', 'speech']]);
-      assert.ok(h.speechHost.transcriptions.length >= 3, 'the microphone reached the ASR host');
-      assert.ok(h.speechHost.transcriptions.every((t) => t.sampleRate === 8000));
+      if (!REAL_ASR_URL) {
+        assert.ok(h.speechHost.transcriptions.length >= 3, 'the microphone reached the ASR host');
+        assert.ok(h.speechHost.transcriptions.every((t) => t.sampleRate === 8000));
+      }
       // The transcript beside the keypad: the bot's questions and what the caller said.
       // How many questions the caller heard out depends on when the looped "yes" comes; the goodbye is always shown.
       const shown = JSON.stringify(await page.locator('#transcript li').allTextContents());
       assert.equal(await page.locator('#transcript li.bot', { hasText: 'You are eligible' }).count(), 1, shown);
-      assert.ok((await page.locator('#transcript li.caller', { hasText: 'Yes, I am.' }).count()) >= 3, shown);
+      assert.ok((await page.locator('#transcript li.caller', { hasText: /yes/i }).count()) >= 3, shown);
       assert.ok(Number(await page.evaluate(() => document.body.dataset.marks ?? 0)) >= 5, 'the bot audio played: its marks came back from the player');
       // The goodbye (about 4.8 s) outlasts the microphone's loop (about 4.1 s), so the caller always
       // talks over part of it: the gateway sends `clear` and the page drops the rest (barge-in).

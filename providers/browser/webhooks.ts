@@ -33,7 +33,8 @@ export function browserWebhooks(control: CallControl): Router {
   ringBus().subscribe((message) => void onRingMessage(message).catch((err) => log.warn({ err: (err as Error).message, callSid: message.callSid }, 'simulator ring message not handled')));
 
   async function onRingMessage(message: RingMessage): Promise<void> {
-    if (message.kind === 'ring') return phones.notify(message.to, 'ring', { callSid: message.callSid, ringingUntil: message.ringingUntil });
+    // A duration, not a time: the tab's clock need not agree with ours.
+    if (message.kind === 'ring') return phones.notify(message.to, 'ring', { callSid: message.callSid, ringMs: Math.max(0, message.ringingUntil - Date.now()) });
     if (message.kind === 'ring-ended') return phones.notify(message.to, 'ring-ended', { callSid: message.callSid, reason: message.reason });
     // Every gateway hears a status; one passes it on.
     if (await claimRing(cache(), message.callSid, message.status)) {

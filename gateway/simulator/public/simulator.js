@@ -112,14 +112,13 @@ function register() {
 
 // ------------------------------------------------------------------ incoming calls
 
-function onRing({ callSid, ringingUntil }) {
+function onRing({ callSid, ringMs }) {
   if (call || ringing) {
     postJson('/webhooks/browser/decline', { callSid, reason: 'busy' }).catch(() => {});
     return;
   }
-  const ms = Math.max(0, ringingUntil - Date.now());
-  ringing = { callSid, timer: setTimeout(() => decline('no-answer'), ms) };
-  ui.incomingDetail.textContent = `A call for ${ui.myNumber.value}. It rings for ${Math.round(ms / 1000)} s.`;
+  ringing = { callSid, timer: setTimeout(() => decline('no-answer'), ringMs) };
+  ui.incomingDetail.textContent = `A call for ${ui.myNumber.value}. It rings for ${Math.round(ringMs / 1000)} s.`;
   ui.incoming.hidden = false;
   setStatus('Ringing…');
   ui.answer.focus();

@@ -16,6 +16,7 @@ import { callsApi } from './routes/calls-api';
 import { temporalRetryLater } from './temporal-errors';
 import { codecRoutes } from './routes/codec';
 import { metricsRoutes } from './routes/metrics';
+import { simulatorRoutes } from './simulator/routes';
 import { payloadCodec } from '../lib/data-converter';
 
 export function createGateway(client: Client, cache: Cache, config: Config, control = new TemporalCallControl(client, cache)): express.Express {
@@ -26,6 +27,7 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
   app.use('/api/nerve/appointments', appointmentsApi(config));
   app.use('/api/nerve', callsApi(client, cache, config));
   app.use('/codec', codecRoutes(payloadCodec(), config)); // the Temporal Web UI's remote codec (ops only)
+  app.use('/simulator', simulatorRoutes(config)); // the phone simulator page (ops only); its telephone is providers/browser
 
   for (const provider of Object.values(PROVIDERS)) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
 

@@ -222,7 +222,8 @@ export class Harness {
     await this.client?.connection.close();
     const { closeCache } = await import('../lib/cache');
     const { closeDb } = await import('../lib/db');
-    await Promise.all([closeCache(), closeDb(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop(), this.offlineAsr?.stop()]);
+    const { closeRingBus } = await import('../providers/browser/ring-bus');
+    await Promise.all([closeCache(), closeDb(), closeRingBus(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop(), this.offlineAsr?.stop()]);
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 }

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/client';
 import { payloadCodec } from '../lib/data-converter';
 import { twilioSignature } from '../providers/twilio/signature';
@@ -142,6 +143,27 @@ describe('inbound questionnaire, answered by voice', () => {
     assert.deepEqual(report.body.answers.map((a: any) => [a.answer, a.via]), [['yes', 'speech'], ['no', 'keys'], ['yes', 'speech']]);
     const description = await h.client.workflow.getHandle(callId).describe();
     assert.equal(description.type, 'questionnaire');
+  });
+
+  test('a caller who speaks while the call is still preparing is heard: the words answer the first question', async () => {
+    // The prompts cannot be synthesized while the speech worker is down, so the call stays in
+    // preparation for longer than an input waits for its attempt to become known.
+    await h.killWorker('speech');
+    const { caller, callId } = await exotelVoicebot({ from: '+919812340003', to: EXOTEL.voicebot });
+    try {
+      await say(caller, 'Yes, I am.');
+      await sleep(7000);
+    } finally {
+      await h.startWorker('speech');
+    }
+    for (let answer = 2; answer <= 3; answer++) {
+      await caller.heardPrompt();
+      await say(caller, 'Yes, sure.');
+    }
+    await caller.waitFor(() => caller.closed !== undefined, 30_000, 'the goodbye and close');
+    const [report] = h.jupiter.reportsFor(callId);
+    assert.deepEqual(report.body.answers.map((a: any) => a.heard), ['Yes, I am.', 'Yes, sure.', 'Yes, sure.']);
+    assert.equal((await h.result(callId)).outcome, 'ELIGIBLE');
   });
 });
 

@@ -23,6 +23,8 @@ const MAX_BAD_FRAMES = 20;
 const FILLER_ID = 'filler';
 /** Keys pressed before the session is ready are kept for it (a handful; more is not a caller). */
 const MAX_EARLY_DTMF = 16;
+/** So is what the caller says meanwhile (an inbound call is started while they already talk), up to this many frames. */
+const MAX_EARLY_AUDIO_FRAMES = 500;
 /** A turn whose update timed out is sent again (same update id) this many times before giving up. */
 const TURN_RETRIES = 2;
 /** Pause before re-arming a prompt watch that failed for a reason other than a timeout. */
@@ -52,7 +54,8 @@ export class MediaSession {
   // 'starting': start arrived, the call id and endpointer are being set up; frames are held.
   private phase: 'awaiting-start' | 'starting' | 'live' | 'closing' | 'closed' = 'awaiting-start';
   /** Keys pressed before the session was live, replayed once it is. */
-  private earlyDigits: string[] = [];
+  /** Keys and audio that came before the session was live, in order, replayed once it is. */
+  private early: Array<Extract<StreamEvent, { kind: 'dtmf' | 'media' }>> = [];
   private callId = '';
   private callSid = '';
   private streamSid = '';
@@ -145,15 +148,20 @@ export class MediaSession {
 
   /**
    * A well-formed frame before the session is live is the provider being early, not a bad
-   * frame: keys are kept for later, audio is dropped, marks only matter to a refusal being
+   * frame: keys and audio are kept for later, marks only matter to a refusal being
    * spoken (nothing else plays yet). Only a stop means something now. A socket that never
    * sends start still meets the timer.
    */
   private beforeLive(event: Exclude<StreamEvent, { kind: 'start' | 'connected' }>): void {
     if (this.streamSid && event.streamSid && event.streamSid !== this.streamSid) return this.badFrame(`${event.kind} for another stream`);
-    if (event.kind === 'dtmf' && this.earlyDigits.length < MAX_EARLY_DTMF) this.earlyDigits.push(event.digit);
+    if (event.kind === 'dtmf' || event.kind === 'media') this.keepEarly(event);
     if (event.kind === 'mark') this.playback?.onMark(event.name);
     if (event.kind === 'stop') this.close(1000, 'stopped before the session was ready');
+  }
+
+  private keepEarly(event: Extract<StreamEvent, { kind: 'dtmf' | 'media' }>): void {
+    const kept = this.early.filter((e) => e.kind === event.kind).length;
+    if (kept < (event.kind === 'dtmf' ? MAX_EARLY_DTMF : MAX_EARLY_AUDIO_FRAMES)) this.early.push(event);
   }
 
   private async start(event: Extract<StreamEvent, { kind: 'start' }>): Promise<void> {
@@ -176,7 +184,7 @@ export class MediaSession {
     this.endpointer.on('speech-end', (end) => this.onSpeechEnd(end));
     this.phase = 'live';
     this.log.info({ callId, streamSid: this.streamSid, format: this.format }, 'media stream started');
-    for (const digit of this.earlyDigits.splice(0)) this.onDigit(digit);
+    for (const event of this.early.splice(0)) event.kind === 'dtmf' ? this.onDigit(event.digit) : this.onAudio(event.payload);
     // A stream only starts on a connected call, whatever the status callback's timing.
     await this.deps.control.reportStatus(callId, { callSid: this.callSid, event: 'answered' });
 
@@ -187,6 +195,7 @@ export class MediaSession {
   /** A speech-to-speech call: the caller's audio goes to the model and the model's voice comes back. */
   private async startBridge(agent: NonNullable<SessionDeps['agent']>): Promise<void> {
     if (this.phase !== 'starting') return;
+    this.early = []; // the model greets first and hears the caller from then on
     this.agentVoice = new AgentVoice((frame) => this.send(frame), this.codec, this.streamSid, this.format);
     const bridge = agent.bridge({
       callId: this.callId,

@@ -113,8 +113,9 @@ export class Dialler {
     this.journal.event('answered_by_input', { callSid });
   }
 
+  /** An inbound call's one attempt is current from the start: its caller may speak while the call prepares. */
   isCurrent(callSid: string): boolean {
-    return callSid === this.state.currentCallSid;
+    return callSid === (this.state.currentCallSid ?? this.input.inbound?.callSid);
   }
 
   ended(callSid: string): boolean {

@@ -2,6 +2,7 @@
 import { cache } from '../lib/cache';
 import { db } from '../lib/db';
 import { ACTIVE_CALLS_KEY, presenceKey } from '../lib/keys';
+import { publishSave } from '../lib/call-feed';
 import type { CallOutcome, CallStatus, CallType, Language, RejectionReason, TelephonyProvider } from '../workflows/types';
 
 export interface CallRecord {
@@ -63,6 +64,7 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
     answeredAt: record.answeredAt ? new Date(record.answeredAt) : null,
     endedAt: record.endedAt ? new Date(record.endedAt) : null,
   };
+  const isNew = !(await db().call.findUnique({ where: { id: record.callId }, select: { id: true } }));
   await db().$transaction([
     db().call.upsert({ where: { id: record.callId }, create: { id: record.callId, ...row }, update: row }),
     db().callEvent.createMany({
@@ -89,4 +91,5 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
     await presence.set(presenceKey(record.callId), JSON.stringify(live), PRESENCE_TTL_SECONDS);
     await presence.sadd(ACTIVE_CALLS_KEY, record.callId);
   }
+  await publishSave(record, events, transcript, isNew); // the dashboard's live feed; never throws
 }

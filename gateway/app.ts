@@ -16,6 +16,8 @@ import { callsApi } from './routes/calls-api';
 import { temporalRetryLater } from './temporal-errors';
 import { codecRoutes } from './routes/codec';
 import { payloadCodec } from '../lib/data-converter';
+import { callEventLog } from '../lib/call-events';
+import { dashboardRoutes } from './dashboard/routes';
 
 export function createGateway(client: Client, cache: Cache, config: Config, control = new TemporalCallControl(client, cache)): express.Express {
   const app = express();
@@ -25,6 +27,7 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
   app.use('/api/nerve/appointments', appointmentsApi(config));
   app.use('/api/nerve', callsApi(client, cache, config));
   app.use('/codec', codecRoutes(payloadCodec(), config)); // the Temporal Web UI's remote codec (ops only)
+  app.use('/dashboard', dashboardRoutes(client, cache, config, callEventLog()).router); // ops pages and live feed (Basic login)
 
   for (const provider of Object.values(PROVIDERS)) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
 

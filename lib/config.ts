@@ -7,6 +7,13 @@ import { DEV_PAYLOAD_KEYS, parsePayloadKeys } from './payload-codec';
 import { clinicHours } from '../appointments/clinic';
 import { InboundDefaultRouteSetting, InboundRoutesSetting } from './inbound-routes';
 
+const isTimeZone = (zone: string) => {
+  try {
+    return !!new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    return false;
+  }
+};
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 const optionalUrl = z
   .string()
@@ -17,7 +24,7 @@ const optionalUrl = z
 /** Where the process runs. Only development and test may run on the built-in secrets. */
 const NERVE_ENVS = ['development', 'test', 'production'] as const;
 /** The settings in this module that are secrets with a working development default. */
-const BASE_DEV_SECRETS = ['NERVE_API_TOKEN', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN'];
+const BASE_DEV_SECRETS = ['NERVE_API_TOKEN', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN', 'DASHBOARD_PASSWORD'];
 /** Every setting in this module whose value must never reach a log, even inside a string. */
 const BASE_SECRETS = [...BASE_DEV_SECRETS, 'JUPITER_TOKEN', 'LLM_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'OPENAI_API_KEY', 'DATABASE_URL', 'REDIS_URL'];
 export const DEV_CODEC_TOKEN = 'dev-codec-token-not-secret';
@@ -62,6 +69,12 @@ const BaseEnv = z.object({
   CODEC_AUTH_TOKEN: z.string().min(16).default(DEV_CODEC_TOKEN),
   // Browser origins (the Temporal Web UI) allowed to call the codec endpoint, comma-separated.
   CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
+
+  // Ops dashboard (/dashboard): HTTP Basic credentials of its own, not Jupiter's token
+  DASHBOARD_USER: z.string().min(1).default('ops'),
+  DASHBOARD_PASSWORD: z.string().min(12).default('dev-dashboard-password'),
+  DASHBOARD_TIME_ZONE: z.string().default('Asia/Kolkata').refine(isTimeZone, 'not an IANA time zone'), // where "today" starts
+  TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'), // the dashboard links each call to its page there
 
   // Storage
   DATABASE_URL: z.string().optional(),

@@ -29,3 +29,6 @@ export const inboundRefusedKey = (reason: string) => `${INBOUND_REFUSED_KEY}:${r
 
 /** A refused inbound CallSid: the provider's later requests for it get the same answer and are not counted again. */
 export const inboundRefusalKey = (callSid: string) => `inbound:refusal:${callSid}`;
+
+/** The dashboard's live feed of call events (a Redis Stream; see lib/call-events.ts). */
+export const CALL_EVENTS_STREAM = 'events:calls';

@@ -210,7 +210,8 @@ export class Harness {
     await this.client?.connection.close();
     const { closeCache } = await import('../lib/cache');
     const { closeDb } = await import('../lib/db');
-    await Promise.all([closeCache(), closeDb(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop()]);
+    const { closeCallEventLog } = await import('../lib/call-events');
+    await Promise.all([closeCache(), closeDb(), closeCallEventLog(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop()]);
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 // Entry point: `npm run worker:calls`.
 import { closeCache } from '../lib/cache';
 import { closeDb } from '../lib/db';
+import { closeCallEventLog } from '../lib/call-events';
 import { logger } from '../lib/logger';
 import { createCallsWorker } from './calls-worker';
 import { connectWorker } from './connection';
@@ -11,7 +12,7 @@ async function main() {
   logger.info({ taskQueue: worker.options.taskQueue }, 'calls worker running');
   await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks finish
   await connection.close();
-  await Promise.all([closeDb(), closeCache()]);
+  await Promise.all([closeDb(), closeCache(), closeCallEventLog()]);
 }
 
 main().catch((err) => {

@@ -91,5 +91,5 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
     await presence.set(presenceKey(record.callId), JSON.stringify(live), PRESENCE_TTL_SECONDS);
     await presence.sadd(ACTIVE_CALLS_KEY, record.callId);
   }
-  await publishSave(record, events, transcript, isNew); // the dashboard's live feed; never throws
+  await publishSave(record, events, isNew); // the dashboard's live feed; never throws
 }

@@ -1,12 +1,14 @@
 // What a journal save tells the dashboard: the call's row as an event (started, updated, ended),
-// its new transcript lines, and after a call ends the new stats. Called by the persistence
-// activity after the row is stored, so the feed never shows a call the database does not have.
+// and after a call ends the new stats. Called by the persistence activity after the row is
+// stored, so the feed never shows a call the database does not have. Transcript lines are
+// published live by the gateway (gateway/dashboard/transcript-feed.ts), not here: the journal
+// stores a voice call's lines only at status changes and at the end.
 import { maskPhone } from './phone';
 import { type CallEvent, type CallSummary, publishCallEvent } from './call-events';
 import { statsSnapshot } from './call-stats';
 import { loadConfig } from './config';
 import { logger } from './logger';
-import type { CallEventEntry, CallRecord, TranscriptEntry } from '../activities/persistence';
+import type { CallEventEntry, CallRecord } from '../activities/persistence';
 
 export function callSummary(record: CallRecord, events: readonly CallEventEntry[] = []): CallSummary {
   return {
@@ -25,20 +27,14 @@ export function callSummary(record: CallRecord, events: readonly CallEventEntry[
   };
 }
 
-/** The events one save publishes, in the order a viewer should see them. */
-export function eventsOfSave(record: CallRecord, events: readonly CallEventEntry[], transcript: readonly TranscriptEntry[], isNew: boolean): CallEvent[] {
-  const summary = callSummary(record, events);
+/** The event one save publishes. */
+export function eventOfSave(record: CallRecord, events: readonly CallEventEntry[], isNew: boolean): CallEvent {
   const type = record.status === 'COMPLETED' ? 'call_ended' : isNew ? 'call_started' : 'call_updated';
-  const lines: CallEvent[] = transcript.map((t) => ({
-    type: 'transcript',
-    data: { call_id: record.callId, line_id: t.dedupeKey, speaker: t.speaker, text: t.text, at: t.at },
-  }));
-  // A new call is announced before its first lines; an ended one after its last.
-  return type === 'call_ended' ? [...lines, { type, data: summary }] : [{ type, data: summary }, ...lines];
+  return { type, data: callSummary(record, events) };
 }
 
-export async function publishSave(record: CallRecord, events: readonly CallEventEntry[], transcript: readonly TranscriptEntry[], isNew: boolean): Promise<void> {
-  for (const event of eventsOfSave(record, events, transcript, isNew)) await publishCallEvent(event);
+export async function publishSave(record: CallRecord, events: readonly CallEventEntry[], isNew: boolean): Promise<void> {
+  await publishCallEvent(eventOfSave(record, events, isNew));
   if (record.status !== 'COMPLETED') return;
   try {
     await publishCallEvent({ type: 'metric_updated', data: await statsSnapshot(loadConfig().DASHBOARD_TIME_ZONE) });

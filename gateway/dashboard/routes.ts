@@ -18,13 +18,15 @@ import { requireOps } from './ops-auth';
 const PUBLIC_DIR = path.join(__dirname, 'public');
 const CallIdParam = z.string().min(1).max(200);
 
-/** The call's page in the Temporal Web UI. */
-export function temporalUiLink(config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>, callId: string): string {
-  return `${config.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(callId)}`;
+/** Where the Temporal Web UI shows workflows; a call's page is this plus its (encoded) id. */
+export function temporalWorkflowsUrl(config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>): string {
+  return `${config.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/`;
 }
 
 export function dashboardRoutes(client: Client, cache: Cache, config: Config, log: CallEventLog): { router: Router; hub: CallEventHub } {
   const router = Router();
+  const workflowsUrl = temporalWorkflowsUrl(config);
+  const temporalUiLink = (callId: string) => workflowsUrl + encodeURIComponent(callId);
   const hub = new CallEventHub(log);
   router.use(requireOps({ user: config.DASHBOARD_USER, password: config.DASHBOARD_PASSWORD }, (p) => p.startsWith('/api/') || p === '/stream'));
   router.use((_req, res, next) => {
@@ -40,12 +42,12 @@ export function dashboardRoutes(client: Client, cache: Cache, config: Config, lo
   router.get('/api/active', async (_req, res) => {
     // The feed's position first: events after it are the page's updates to this snapshot.
     const after = await log.lastId();
-    res.json({ after, calls: (await activeCalls(cache)).map((c) => ({ ...c, temporal_url: temporalUiLink(config, c.call_id) })) });
+    res.json({ after, temporal_workflows_url: workflowsUrl, calls: (await activeCalls(cache)).map((c) => ({ ...c, temporal_url: temporalUiLink(c.call_id) })) });
   });
 
   router.get('/api/calls', async (req, res) => {
     const history = await callHistory(HistoryQuery.parse(req.query));
-    res.json({ ...history, calls: history.calls.map((c) => ({ ...c, temporal_url: temporalUiLink(config, c.call_id) })) });
+    res.json({ ...history, calls: history.calls.map((c) => ({ ...c, temporal_url: temporalUiLink(c.call_id) })) });
   });
 
   router.get('/api/calls/:id', async (req, res) => {
@@ -53,7 +55,7 @@ export function dashboardRoutes(client: Client, cache: Cache, config: Config, lo
     const after = await log.lastId();
     const found = await callWithTranscript(callId);
     if (!found) throw new HttpError(404, 'unknown_call', `no call ${callId}`);
-    res.json({ after, ...found, temporal_url: temporalUiLink(config, callId) });
+    res.json({ after, ...found, temporal_url: temporalUiLink(callId) });
   });
 
   router.get('/api/stats', async (_req, res) => res.json(await statsSnapshot(config.DASHBOARD_TIME_ZONE)));

@@ -71,14 +71,9 @@
     loadHistory(); // the ended call now belongs to the history
   }
 
-  // Links to the Temporal UI come from the server's configuration; learn its base from the first link seen.
-  let temporalBase = '';
-  function temporalUrlFor(callId) {
-    return temporalBase ? `${temporalBase}${encodeURIComponent(callId)}` : '#';
-  }
-  function learnTemporalBase(call) {
-    if (!temporalBase && call.temporal_url) temporalBase = call.temporal_url.slice(0, call.temporal_url.lastIndexOf('/') + 1);
-  }
+  // Links to the Temporal UI: the server says where its workflows are (TEMPORAL_UI_URL).
+  let temporalWorkflowsUrl = '';
+  const temporalUrlFor = (callId) => (temporalWorkflowsUrl ? temporalWorkflowsUrl + encodeURIComponent(callId) : '#');
 
   function renderStats(id, stats) {
     const dl = document.querySelector(`#${id} dl`);
@@ -131,7 +126,6 @@
       error.hidden = true;
       pages = result.pages;
       document.getElementById('history-calls').replaceChildren(...result.calls.map((call) => {
-        learnTemporalBase(call);
         const tr = document.createElement('tr');
         tr.dataset.callId = call.call_id;
         const talk = call.answered_at && call.ended_at ? (Date.parse(call.ended_at) - Date.parse(call.answered_at)) / 1000 : null;
@@ -162,7 +156,8 @@
 
   async function start() {
     const [snapshot, stats] = await Promise.all([getJson('/dashboard/api/active'), getJson('/dashboard/api/stats')]);
-    for (const call of snapshot.calls) { learnTemporalBase(call); active.set(call.call_id, call); }
+    temporalWorkflowsUrl = snapshot.temporal_workflows_url;
+    for (const call of snapshot.calls) active.set(call.call_id, call);
     renderActive();
     renderSnapshot(stats);
     openFeed({

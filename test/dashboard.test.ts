@@ -1,0 +1,154 @@
+// The ops dashboard in a real headless Chromium against the real parts: the login is required,
+// a call appears, changes state and ends live (no reload), the history finds it, stats and
+// health are shown, and a voice call's transcript streams onto its page. Screenshots go to
+// test-artifacts/dashboard/.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { eventually, startVendorCall, STREAM_PASSWORD, useHarness } from './harness';
+import { StreamCaller } from './fakes/stream-caller';
+import { speak } from './speech';
+import { artifactPath, launchChromium } from './support/browser';
+
+const OPS = { username: 'ops', password: 'test-dashboard-password' };
+const { h } = useHarness({ env: { DASHBOARD_PASSWORD: OPS.password, TEMPORAL_UI_URL: 'http://temporal-ui.test:8233' } });
+
+let browser: Browser;
+let context: BrowserContext;
+before(async () => {
+  browser = await launchChromium();
+  context = await browser.newContext({ httpCredentials: OPS, viewport: { width: 1366, height: 900 } });
+});
+after(async () => {
+  await context?.close();
+  await browser?.close();
+});
+
+const row = (page: Page, tbody: string, callId: string) => page.locator(`#${tbody} tr[data-call-id="${callId}"]`);
+
+describe('dashboard', () => {
+  test('without the ops login the page, its API and its stream are refused', async () => {
+    const page = await fetch(`${h.gatewayUrl}/dashboard`);
+    assert.equal(page.status, 401);
+    assert.match(page.headers.get('www-authenticate') ?? '', /^Basic /);
+    for (const route of ['/dashboard/stream', '/dashboard/api/calls', '/dashboard/api/active']) {
+      const response = await fetch(`${h.gatewayUrl}${route}`);
+      assert.equal(response.status, 401, route);
+      assert.equal(((await response.json()) as { error: string }).error, 'unauthorized');
+    }
+    const jupiterToken = await h.api('GET', '/dashboard/api/calls'); // Jupiter's bearer token is not an ops login
+    assert.equal(jupiterToken.status, 401);
+    const wrong = await fetch(`${h.gatewayUrl}/dashboard`, { headers: { Authorization: 'Basic ' + Buffer.from('ops:guess').toString('base64') } });
+    assert.equal(wrong.status, 401);
+
+    // In the browser, too: without credentials to offer, Chromium gives up on the Basic challenge.
+    const anonymous = await browser.newContext();
+    await assert.rejects((await anonymous.newPage()).goto(`${h.gatewayUrl}/dashboard`), /ERR_INVALID_AUTH_CREDENTIALS/);
+    await anonymous.close();
+  });
+
+  test('a vendor call appears, changes state and ends live; history, stats and health follow', async () => {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    await page.goto(`${h.gatewayUrl}/dashboard`);
+    await page.locator('#feed-status[data-state="live"]').waitFor();
+    await page.evaluate(() => ((globalThis as any).loadedOnce = true)); // gone if the page reloads
+
+    const { order, callId, callSid } = await startVendorCall(h, 'D1001');
+    const live = row(page, 'active-calls', callId);
+    await live.waitFor();
+    assert.equal(await live.locator('td').nth(1).textContent(), 'vendor-order-confirmation');
+    assert.equal(await live.locator('td').nth(2).textContent(), 'exotel');
+    assert.equal(await live.locator('td').nth(3).textContent(), 'outbound');
+    const temporalLink = await live.locator('a[target="_blank"]').getAttribute('href');
+    assert.equal(temporalLink, `http://temporal-ui.test:8233/namespaces/default/workflows/${callId}`);
+
+    await h.exotel.answer(callSid);
+    await page.locator(`#active-calls tr[data-call-id="${callId}"] td.state`, { hasText: 'IN_CALL' }).waitFor();
+    await page.screenshot({ path: artifactPath('dashboard', '1-call-in-progress.png'), fullPage: true });
+
+    await h.exotel.press(callSid, '1');
+    await h.exotel.press(callSid, '2');
+    await h.exotel.hangUp(callSid);
+    const ended = page.locator(`#ended-calls li[data-call-id="${callId}"]`);
+    await ended.waitFor();
+    assert.equal(await ended.locator('.outcome').textContent(), 'ACCEPTED');
+    await live.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('#active-count').textContent(), '0');
+
+    // The stats arrive with the ended call (metric_updated): one ended call, accepted, no handoff.
+    await page.locator('#stats-today dd[data-stat="Ended"]', { hasText: /^1$/ }).waitFor();
+    assert.equal(await page.locator('#stats-today dd[data-stat="Success rate"]').textContent(), '100%');
+    assert.equal(await page.locator('#stats-today dd[data-stat="Handoff rate"]').textContent(), '0%');
+    assert.match((await page.locator('#stats-24h dd[data-stat="Outcomes"]').textContent()) ?? '', /ACCEPTED 1/);
+
+    // Health: every part up, the workers seen as pollers on their task queues.
+    await page.locator('#health li[data-ok]').first().waitFor();
+    const checks = await page.locator('#health li').allTextContents();
+    for (const name of ['temporal', 'postgresql', 'redis', 'speech host', 'calls worker', 'speech worker']) {
+      assert.ok(checks.some((c) => c.startsWith(`${name}: up`)), `${name} is up: ${checks.join(' | ')}`);
+    }
+
+    // History: the filters find it, and a filter that does not match finds nothing.
+    await page.fill('input[name="key"]', 'D1001');
+    await page.selectOption('select[name="outcome"]', 'ACCEPTED');
+    await page.click('#history-filter button[type="submit"]');
+    await page.locator('#history-page', { hasText: '(1 calls)' }).waitFor();
+    const found = row(page, 'history-calls', callId);
+    assert.equal(await found.locator('td.outcome').textContent(), 'ACCEPTED');
+    assert.equal(await found.locator('td').nth(3).textContent(), '+91*******001', 'the number is masked');
+    await page.screenshot({ path: artifactPath('dashboard', '2-call-ended-history.png'), fullPage: true });
+    await page.selectOption('select[name="outcome"]', 'REJECTED');
+    await page.click('#history-filter button[type="submit"]');
+    await page.locator('#history-page', { hasText: '(0 calls)' }).waitFor();
+    const today = new Date().toISOString().slice(0, 10);
+    await page.selectOption('select[name="outcome"]', '');
+    await page.fill('input[name="from"]', today);
+    await page.fill('input[name="to"]', today);
+    await page.click('#history-filter button[type="submit"]');
+    await page.locator('#history-page', { hasText: '(1 calls)' }).waitFor();
+
+    assert.equal(await page.evaluate(() => (globalThis as any).loadedOnce), true, 'all of it without a reload');
+    assert.ok(!(await page.content()).includes(order.vendor_phone.slice(1)), 'no full phone number on the page');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a voice call\'s page shows its transcript and who is speaking, live', async () => {
+    const started = await h.api('POST', '/api/nerve/questionnaire', { call_key: 'DQ1', phone: '+919700000001', name: 'Meera', language: 'en', provider: 'exotel' });
+    assert.equal(started.status, 202);
+    const callId = started.body.call_id as string;
+    const dial = await h.exotel.waitForCall(callId);
+
+    // From the overview, click through to the call's page.
+    const page = await context.newPage();
+    await page.goto(`${h.gatewayUrl}/dashboard`);
+    await page.locator(`#active-calls tr[data-call-id="${callId}"] a[href^="/dashboard/calls/"]`).click();
+    await page.waitForURL(`**/dashboard/calls/${callId}`);
+    await page.locator('#feed-status[data-state="live"]').waitFor();
+
+    const caller = await StreamCaller.open(`${h.gatewayUrl.replace(/^http/, 'ws')}/media/exotel`, 'exotel', { Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64') });
+    caller.start(dial.callSid, { callId });
+    await caller.heardPrompt();
+    await page.locator('#transcript li[data-speaker="bot"]').first().waitFor();
+    await page.locator('dd[data-fact="Now"]', { hasText: /speaking|listening/ }).waitFor();
+
+    const answers = ['Yes, I am.', 'Yes.', 'Yes, of course.'];
+    for (const [i, answer] of answers.entries()) {
+      if (i > 0) await caller.heardPrompt();
+      h.speechHost.enqueueTranscript(answer, { language: 'en' });
+      caller.speak(await speak(answer, 'en', 8000));
+      caller.silence(900);
+      await page.locator('#transcript li[data-speaker="caller"]', { hasText: answer }).waitFor();
+    }
+    await page.screenshot({ path: artifactPath('dashboard', '3-live-transcript.png'), fullPage: true });
+    await caller.waitFor(() => caller.closed !== undefined, 30_000, 'the goodbye');
+    await page.locator('dd[data-fact="Outcome"]', { hasText: 'ELIGIBLE' }).waitFor();
+    const lines = await page.locator('#transcript li[data-speaker="caller"]').allTextContents();
+    assert.equal(lines.length, 3, 'each line once');
+    assert.equal(await page.locator('#temporal-link').getAttribute('href'), `http://temporal-ui.test:8233/namespaces/default/workflows/${callId}`);
+    await eventually(async () => (await h.result(callId)).outcome === 'ELIGIBLE', 30_000, 'the call to finish');
+    await page.close();
+  });
+});

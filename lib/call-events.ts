@@ -45,6 +45,8 @@ export const TranscriptLineSchema = z.object({
   speaker: z.enum(['bot', 'caller']),
   text: z.string(),
   at: z.string(),
+  /** A bot line's prompt: matches the stored line of the same prompt (see the call page). */
+  prompt_id: z.string().optional(),
 });
 
 const OutcomeCountSchema = z.record(z.string(), z.number().int());

@@ -1,5 +1,5 @@
 // What a journal save tells the dashboard: the call's row as an event (started, updated, ended),
-// and after a call ends the new stats. Called by the persistence activity after the row is
+// and when a call starts or ends the new stats. Called by the persistence activity after the row is
 // stored, so the feed never shows a call the database does not have. Transcript lines are
 // published live by the gateway (gateway/dashboard/transcript-feed.ts), not here: the journal
 // stores a voice call's lines only at status changes and at the end.
@@ -35,7 +35,7 @@ export function eventOfSave(record: CallRecord, events: readonly CallEventEntry[
 
 export async function publishSave(record: CallRecord, events: readonly CallEventEntry[], isNew: boolean): Promise<void> {
   await publishCallEvent(eventOfSave(record, events, isNew));
-  if (record.status !== 'COMPLETED') return;
+  if (!isNew && record.status !== 'COMPLETED') return; // the counts change when a call starts or ends
   try {
     await publishCallEvent({ type: 'metric_updated', data: await statsSnapshot(loadConfig().DASHBOARD_TIME_ZONE) });
   } catch (err) {

@@ -58,6 +58,7 @@ describe('dashboard', () => {
     const { order, callId, callSid } = await startVendorCall(h, 'D1001');
     const live = row(page, 'active-calls', callId);
     await live.waitFor();
+    await page.locator('#stats-today dd[data-stat="Calls"]', { hasText: /^1$/ }).waitFor(); // stats move when a call starts
     assert.equal(await live.locator('td').nth(1).textContent(), 'vendor-order-confirmation');
     assert.equal(await live.locator('td').nth(2).textContent(), 'exotel');
     assert.equal(await live.locator('td').nth(3).textContent(), 'outbound');
@@ -147,6 +148,9 @@ describe('dashboard', () => {
     await page.locator('dd[data-fact="Outcome"]', { hasText: 'ELIGIBLE' }).waitFor();
     const lines = await page.locator('#transcript li[data-speaker="caller"]').allTextContents();
     assert.equal(lines.length, 3, 'each line once');
+    const botLines = await page.locator('#transcript li[data-speaker="bot"]').evaluateAll((items) => items.map((li) => li.childNodes[1].textContent));
+    assert.ok(botLines.length >= 4, 'questions and the result');
+    assert.equal(new Set(botLines).size, botLines.length, `each prompt once (the greeting stored before the page opened, then handed to the line): ${botLines.join(' | ')}`);
     assert.equal(await page.locator('#temporal-link').getAttribute('href'), `http://temporal-ui.test:8233/namespaces/default/workflows/${callId}`);
     await eventually(async () => (await h.result(callId)).outcome === 'ELIGIBLE', 30_000, 'the call to finish');
     await page.close();

@@ -83,6 +83,6 @@ export async function callWithTranscript(callId: string) {
   const lines = await db().transcriptEntry.findMany({ where: { callId }, orderBy: [{ spokenAt: 'asc' }, { id: 'asc' }], take: MAX_TRANSCRIPT_LINES });
   return {
     call: callView(row),
-    transcript: lines.map((l) => ({ line_id: l.dedupeKey, speaker: l.speaker, text: l.text, at: l.spokenAt.toISOString() })),
+    transcript: lines.map((l) => ({ line_id: l.dedupeKey, speaker: l.speaker, text: l.text, at: l.spokenAt.toISOString(), prompt_id: l.promptId })),
   };
 }

@@ -10,13 +10,14 @@ import type { NextPrompt } from '../../workflows/types';
 
 type Speaker = 'bot' | 'caller';
 
-function publishLine(callId: string, lineId: string, speaker: Speaker, text: string): void {
+function publishLine(callId: string, lineId: string, speaker: Speaker, text: string, promptId?: string): void {
   if (!text.trim()) return;
-  void publishCallEvent({ type: 'transcript', data: { call_id: callId, line_id: `${callId}/${lineId}`, speaker, text, at: new Date().toISOString() } });
+  const line = { call_id: callId, line_id: `${callId}/${lineId}`, speaker, text, at: new Date().toISOString(), ...(promptId ? { prompt_id: promptId } : {}) };
+  void publishCallEvent({ type: 'transcript', data: line });
 }
 
 const botSaid = (callId: string, prompt: NextPrompt) => {
-  publishLine(callId, `prompt/${prompt.seq}`, 'bot', prompt.text);
+  publishLine(callId, `prompt/${prompt.seq}`, 'bot', prompt.text, prompt.id);
   return prompt;
 };
 

@@ -4,6 +4,10 @@
   const { getJson, openFeed, time } = window.nerve;
   const callId = decodeURIComponent(location.pathname.split('/').pop());
   const shown = new Set(); // line ids already on the page: a line is shown once
+  // Stored bot lines not yet matched by a live one: the journal stores a prompt when the call
+  // issues it (the greeting, before the line connects), the gateway publishes it when it is
+  // handed to the line; the same prompt and text is one line, shown once.
+  const storedPrompts = [];
   let call = {};
 
   function renderFacts() {
@@ -21,9 +25,17 @@
     }));
   }
 
-  function addLine(line) {
-    if (shown.has(line.line_id)) return;
+  function isStoredPrompt(line) {
+    const i = storedPrompts.findIndex((p) => p.prompt_id === line.prompt_id && p.text === line.text);
+    if (line.speaker !== 'bot' || !line.prompt_id || i < 0) return false;
+    storedPrompts.splice(i, 1);
+    return true;
+  }
+
+  function addLine(line, stored = false) {
+    if (shown.has(line.line_id) || (!stored && isStoredPrompt(line))) return;
     shown.add(line.line_id);
+    if (stored && line.speaker === 'bot' && line.prompt_id) storedPrompts.push(line);
     const li = document.createElement('li');
     li.dataset.speaker = line.speaker;
     const who = document.createElement('span');
@@ -44,8 +56,8 @@
     call = found.call;
     document.getElementById('temporal-link').href = found.temporal_url;
     renderFacts();
-    found.transcript.forEach(addLine);
-    openFeed({ after: found.after, callId, on: { call_started: update, call_updated: update, call_ended: update, transcript: addLine } });
+    for (const line of found.transcript) addLine(line, true);
+    openFeed({ after: found.after, callId, on: { call_started: update, call_updated: update, call_ended: update, transcript: (line) => addLine(line) } });
   }
 
   start().catch((err) => {

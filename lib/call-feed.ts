@@ -10,12 +10,15 @@ import { loadConfig } from './config';
 import { logger } from './logger';
 import type { CallEventEntry, CallRecord } from '../activities/persistence';
 
+/** Calls that rang in have ids of their own shape (workflows/messages.ts inboundCallId). */
+export const directionOf = (callId: string): 'inbound' | 'outbound' => (callId.startsWith('inbound-') ? 'inbound' : 'outbound');
+
 export function callSummary(record: CallRecord, events: readonly CallEventEntry[] = []): CallSummary {
   return {
     call_id: record.callId,
     call_type: record.callType,
     provider: record.provider,
-    direction: record.callId.startsWith('inbound-') ? 'inbound' : 'outbound',
+    direction: directionOf(record.callId),
     status: record.status,
     outcome: record.outcome ?? null,
     business_key: record.businessKey,

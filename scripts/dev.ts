@@ -30,6 +30,7 @@ async function main() {
   // The Web UI decrypts payloads through the gateway's codec endpoint, which answers CORS for the UI's origin.
   const gatewayUrl = env('PUBLIC_BASE_URL', `http://localhost:${port}`);
   env('CODEC_CORS_ORIGINS', `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`);
+  env('TEMPORAL_UI_URL', `http://localhost:${uiPort}`); // the dashboard's links to each call
 
   console.error('starting the Temporal dev server...');
   const temporal = await startTemporalDevServer({ port: temporalPort, uiPort, dbFile: path.join(STATE, 'temporal.db'), codecEndpoint: `${gatewayUrl}/codec` });
@@ -81,6 +82,7 @@ async function main() {
 
   console.log(`
   gateway      ${gatewayUrl}        (API token: ${config.NERVE_API_TOKEN === 'dev-token' ? 'dev-token' : 'from NERVE_API_TOKEN'})
+  dashboard    ${gatewayUrl}/dashboard  (user ${config.DASHBOARD_USER}, password: ${config.DASHBOARD_PASSWORD === 'dev-dashboard-password' ? 'dev-dashboard-password' : 'from DASHBOARD_PASSWORD'})
   Temporal UI  http://localhost:${uiPort}  (payloads are encrypted; to read them, open ${gatewayUrl}/codec/login once,
                password: ${config.CODEC_AUTH_TOKEN === DEV_CODEC_TOKEN ? DEV_CODEC_TOKEN : 'CODEC_AUTH_TOKEN'}, then tick "include cross-origin credentials" in the UI's codec settings)
   Temporal     ${temporal.address}

@@ -7,6 +7,7 @@ import { db } from '../../lib/db';
 import { sessionKey } from '../../lib/keys';
 import { maskPhone } from '../../lib/phone';
 import type { CallSummary } from '../../lib/call-events';
+import { directionOf } from '../../lib/call-feed';
 import { speakingOf } from './speaking';
 
 type CallRow = Awaited<ReturnType<ReturnType<typeof db>['call']['findFirstOrThrow']>>;
@@ -18,7 +19,7 @@ export function callView(row: CallRow): CallView {
     call_id: row.id,
     call_type: row.callType,
     provider: row.provider,
-    direction: row.id.startsWith('inbound-') ? 'inbound' : 'outbound',
+    direction: directionOf(row.id),
     status: row.status,
     outcome: row.outcome,
     business_key: row.businessKey,

@@ -10,6 +10,7 @@ import type { CallEventHub } from './event-hub';
 
 const HEARTBEAT_MS = 15_000;
 const RECONNECT_MS = 2_000;
+const RETRY_AFTER_SECONDS = 2;
 
 const StreamQuery = z.object({
   after: EventIdSchema.optional(),
@@ -41,7 +42,9 @@ export function eventStream(log: CallEventLog, hub: CallEventHub) {
       cursor = event.id;
       if (wanted(event)) res.write(sseFrame(event));
     };
-    const unsubscribe = await hub.subscribe((event) => (caughtUp ? send(event) : held.push(event)));
+    const unsubscribe = await hub.subscribe((event) => (caughtUp ? send(event) : held.push(event))).catch(() => {
+      throw new HttpError(503, 'feed_unavailable', 'the call event feed cannot be read now', RETRY_AFTER_SECONDS);
+    });
 
     res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
     res.flushHeaders();

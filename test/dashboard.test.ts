@@ -47,6 +47,19 @@ describe('dashboard', () => {
     await anonymous.close();
   });
 
+  test('bad filters and stream positions get a JSON 400', async () => {
+    const headers = { Authorization: 'Basic ' + Buffer.from(`${OPS.username}:${OPS.password}`).toString('base64') };
+    for (const query of ['page=0', 'page_size=1000', 'from=yesterday', 'order=D1', 'page=x']) {
+      const response = await fetch(`${h.gatewayUrl}/dashboard/api/calls?${query}`, { headers });
+      assert.equal(response.status, 400, query);
+      assert.equal(((await response.json()) as { error: string }).error, 'invalid_request', query);
+    }
+    const stream = await fetch(`${h.gatewayUrl}/dashboard/stream?after=latest`, { headers });
+    assert.equal(stream.status, 400);
+    const unknown = await fetch(`${h.gatewayUrl}/dashboard/api/calls/vendor-order-confirmation-NOPE`, { headers });
+    assert.equal(unknown.status, 404);
+  });
+
   test('a vendor call appears, changes state and ends live; history, stats and health follow', async () => {
     const page = await context.newPage();
     const problems: string[] = [];

@@ -5,11 +5,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { eventually, startVendorCall, STREAM_PASSWORD, useHarness } from './harness';
+import { STREAM_PASSWORD, useHarness, vendorOrder } from './harness';
 import { StreamCaller } from './fakes/stream-caller';
 import { speak } from './speech';
 import { artifactPath, launchChromium } from './support/browser';
 
+/** How long to wait for the next thing to happen: generous, the test machines are shared. */
+const PATIENCE_MS = 60_000;
 const OPS = { username: 'ops', password: 'test-dashboard-password' };
 const { h } = useHarness({ env: { DASHBOARD_PASSWORD: OPS.password, TEMPORAL_UI_URL: 'http://temporal-ui.test:8233' } });
 
@@ -18,6 +20,7 @@ let context: BrowserContext;
 before(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ httpCredentials: OPS, viewport: { width: 1366, height: 900 } });
+  context.setDefaultTimeout(PATIENCE_MS);
 });
 after(async () => {
   await context?.close();
@@ -64,11 +67,25 @@ describe('dashboard', () => {
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
+    const streamSockets: import('node:net').Socket[] = [];
+    const gateway = (h as unknown as { gateway: import('node:http').Server }).gateway;
+    // Express has routed the request by the time this runs: its full path is originalUrl.
+    const streamRequests: { lastEventId?: string }[] = [];
+    const onRequest = (req: import('node:http').IncomingMessage & { originalUrl?: string }) => {
+      if (!req.originalUrl?.startsWith('/dashboard/stream')) return;
+      streamSockets.push(req.socket);
+      streamRequests.push({ lastEventId: req.headers['last-event-id'] as string | undefined });
+    };
+    gateway.on('request', onRequest);
     await page.goto(`${h.gatewayUrl}/dashboard`);
     await page.locator('#feed-status[data-state="live"]').waitFor();
     await page.evaluate(() => ((globalThis as any).loadedOnce = true)); // gone if the page reloads
 
-    const { order, callId, callSid } = await startVendorCall(h, 'D1001');
+    const order = vendorOrder('D1001');
+    const started = await h.api('POST', '/api/nerve/vendor-order-confirmation', order);
+    assert.equal(started.status, 202);
+    const callId = started.body.call_id as string;
+    const { callSid } = await h.exotel.waitForConnect(order.vendor_phone, 1, PATIENCE_MS);
     const live = row(page, 'active-calls', callId);
     await live.waitFor();
     await page.locator('#stats-today dd[data-stat="Calls"]', { hasText: /^1$/ }).waitFor(); // stats move when a call starts
@@ -82,6 +99,10 @@ describe('dashboard', () => {
     await page.locator(`#active-calls tr[data-call-id="${callId}"] td.state`, { hasText: 'IN_CALL' }).waitFor();
     await page.screenshot({ path: artifactPath('dashboard', '1-call-in-progress.png'), fullPage: true });
 
+    // The line to the browser drops; the call goes on meanwhile. The browser reconnects with
+    // Last-Event-ID and gets what it missed: the end of the call is not lost.
+    assert.equal(streamSockets.length, 1);
+    for (const socket of streamSockets) socket.destroy();
     await h.exotel.press(callSid, '1');
     await h.exotel.press(callSid, '2');
     await h.exotel.hangUp(callSid);
@@ -90,6 +111,10 @@ describe('dashboard', () => {
     assert.equal(await ended.locator('.outcome').textContent(), 'ACCEPTED');
     await live.waitFor({ state: 'detached' });
     assert.equal(await page.locator('#active-count').textContent(), '0');
+    gateway.off('request', onRequest);
+    assert.ok(streamRequests.length >= 2, `the stream was opened again: ${JSON.stringify(streamRequests)}`);
+    assert.equal(streamRequests[0].lastEventId, undefined);
+    assert.match(streamRequests[1].lastEventId ?? '', /^\d+-\d+$/, 'the reconnect resumed from the last event seen');
 
     // The stats arrive with the ended call (metric_updated): one ended call, accepted, no handoff.
     await page.locator('#stats-today dd[data-stat="Ended"]', { hasText: /^1$/ }).waitFor();
@@ -133,7 +158,7 @@ describe('dashboard', () => {
     const started = await h.api('POST', '/api/nerve/questionnaire', { call_key: 'DQ1', phone: '+919700000001', name: 'Meera', language: 'en', provider: 'exotel' });
     assert.equal(started.status, 202);
     const callId = started.body.call_id as string;
-    const dial = await h.exotel.waitForCall(callId);
+    const dial = await h.exotel.waitForCall(callId, PATIENCE_MS);
 
     // From the overview, click through to the call's page.
     const page = await context.newPage();
@@ -144,20 +169,20 @@ describe('dashboard', () => {
 
     const caller = await StreamCaller.open(`${h.gatewayUrl.replace(/^http/, 'ws')}/media/exotel`, 'exotel', { Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64') });
     caller.start(dial.callSid, { callId });
-    await caller.heardPrompt();
+    await caller.heardPrompt(PATIENCE_MS);
     await page.locator('#transcript li[data-speaker="bot"]').first().waitFor();
     await page.locator('dd[data-fact="Now"]', { hasText: /speaking|listening/ }).waitFor();
 
     const answers = ['Yes, I am.', 'Yes.', 'Yes, of course.'];
     for (const [i, answer] of answers.entries()) {
-      if (i > 0) await caller.heardPrompt();
+      if (i > 0) await caller.heardPrompt(PATIENCE_MS);
       h.speechHost.enqueueTranscript(answer, { language: 'en' });
       caller.speak(await speak(answer, 'en', 8000));
       caller.silence(900);
       await page.locator('#transcript li[data-speaker="caller"]', { hasText: answer }).waitFor();
     }
     await page.screenshot({ path: artifactPath('dashboard', '3-live-transcript.png'), fullPage: true });
-    await caller.waitFor(() => caller.closed !== undefined, 30_000, 'the goodbye');
+    await caller.waitFor(() => caller.closed !== undefined, PATIENCE_MS, 'the goodbye');
     await page.locator('dd[data-fact="Outcome"]', { hasText: 'ELIGIBLE' }).waitFor();
     const lines = await page.locator('#transcript li[data-speaker="caller"]').allTextContents();
     assert.equal(lines.length, 3, 'each line once');
@@ -165,7 +190,7 @@ describe('dashboard', () => {
     assert.ok(botLines.length >= 4, 'questions and the result');
     assert.equal(new Set(botLines).size, botLines.length, `each prompt once (the greeting stored before the page opened, then handed to the line): ${botLines.join(' | ')}`);
     assert.equal(await page.locator('#temporal-link').getAttribute('href'), `http://temporal-ui.test:8233/namespaces/default/workflows/${callId}`);
-    await eventually(async () => (await h.result(callId)).outcome === 'ELIGIBLE', 30_000, 'the call to finish');
+    assert.equal((await h.result(callId)).outcome, 'ELIGIBLE');
     await page.close();
   });
 });

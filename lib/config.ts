@@ -5,15 +5,9 @@ import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from '../providers/regis
 import { registerSecrets } from './redact';
 import { DEV_PAYLOAD_KEYS, parsePayloadKeys } from './payload-codec';
 import { clinicHours } from '../appointments/clinic';
+import { isTimeZone } from '../appointments/zoned-time';
 import { InboundDefaultRouteSetting, InboundRoutesSetting } from './inbound-routes';
 
-const isTimeZone = (zone: string) => {
-  try {
-    return !!new Intl.DateTimeFormat('en', { timeZone: zone });
-  } catch {
-    return false;
-  }
-};
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 const optionalUrl = z
   .string()

@@ -9,6 +9,7 @@ import { STREAM_PASSWORD, useHarness, vendorOrder } from './harness';
 import { StreamCaller } from './fakes/stream-caller';
 import { speak } from './speech';
 import { artifactPath, launchChromium } from './support/browser';
+import { wallClock } from '../appointments/zoned-time';
 
 /** How long to wait for the next thing to happen: generous, the test machines are shared. */
 const PATIENCE_MS = 60_000;
@@ -141,7 +142,7 @@ describe('dashboard', () => {
     await page.selectOption('select[name="outcome"]', 'REJECTED');
     await page.click('#history-filter button[type="submit"]');
     await page.locator('#history-page', { hasText: '(0 calls)' }).waitFor();
-    const today = new Date().toISOString().slice(0, 10);
+    const today = wallClock(new Date(), 'Asia/Kolkata').date; // DASHBOARD_TIME_ZONE's default
     await page.selectOption('select[name="outcome"]', '');
     await page.fill('input[name="from"]', today);
     await page.fill('input[name="to"]', today);

@@ -9,6 +9,7 @@ import { maskPhone } from '../../lib/phone';
 import type { CallSummary } from '../../lib/call-events';
 import { directionOf } from '../../lib/call-feed';
 import { speakingOf } from './speaking';
+import { addDays, instantOf, isCalendarDate } from '../../appointments/zoned-time';
 
 type CallRow = Awaited<ReturnType<ReturnType<typeof db>['call']['findFirstOrThrow']>>;
 
@@ -46,8 +47,16 @@ export async function activeCalls(cache: Cache) {
   return rows.map((row, i) => ({ ...callView(row), speaking: speakingOf(sessions[i] ? JSON.parse(sessions[i]!) : undefined) ?? null }));
 }
 
-/** A day ("2026-11-21", from its start) or an instant (ISO 8601). */
-const DateParam = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date').transform((s) => new Date(s));
+/** A day ("2026-11-21", in the dashboard's time zone) or an instant (ISO 8601 with its offset). */
+const DateParam = z.string().max(40).refine((s) => (DAY.test(s) ? isCalendarDate(s) : !Number.isNaN(Date.parse(s))), 'not a date or an ISO 8601 instant');
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Where a filter's date range starts and ends; `to` is inclusive, so a bare day runs to its end. */
+export function dateRange(from: string | undefined, to: string | undefined, timeZone: string): { gte?: Date; lt?: Date } {
+  const start = (s: string) => (DAY.test(s) ? instantOf(s, 0, timeZone) : new Date(s));
+  const end = (s: string) => (DAY.test(s) ? instantOf(addDays(s, 1), 0, timeZone) : new Date(Date.parse(s) + 1));
+  return { ...(from ? { gte: start(from) } : {}), ...(to ? { lt: end(to) } : {}) };
+}
 
 export const HistoryQuery = z.object({
   type: z.string().max(64).optional(),
@@ -55,19 +64,18 @@ export const HistoryQuery = z.object({
   /** The order, lead or questionnaire key (business key), or a call id. */
   key: z.string().trim().max(200).optional(),
   from: DateParam.optional(),
-  /** Inclusive: a bare date means up to the end of that day. */
-  to: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date').transform((s) => (/^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(Date.parse(s) + 24 * 3600_000) : new Date(s))).optional(),
+  to: DateParam.optional(),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(25),
 }).strict();
 export type HistoryFilter = z.infer<typeof HistoryQuery>;
 
-export async function callHistory(filter: HistoryFilter) {
+export async function callHistory(filter: HistoryFilter, timeZone: string) {
   const where = {
     ...(filter.type ? { callType: filter.type } : {}),
     ...(filter.outcome ? { outcome: filter.outcome } : {}),
     ...(filter.key ? { OR: [{ businessKey: filter.key }, { id: filter.key }] } : {}),
-    ...(filter.from || filter.to ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
+    ...(filter.from || filter.to ? { createdAt: dateRange(filter.from, filter.to, timeZone) } : {}),
   };
   const [total, rows] = await Promise.all([
     db().call.count({ where }),

@@ -46,7 +46,7 @@ export function dashboardRoutes(client: Client, cache: Cache, config: Config, lo
   });
 
   router.get('/api/calls', async (req, res) => {
-    const history = await callHistory(HistoryQuery.parse(req.query));
+    const history = await callHistory(HistoryQuery.parse(req.query), config.DASHBOARD_TIME_ZONE);
     res.json({ ...history, calls: history.calls.map((c) => ({ ...c, temporal_url: temporalUiLink(c.call_id) })) });
   });
 

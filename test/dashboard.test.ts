@@ -161,10 +161,13 @@ describe('dashboard', () => {
     const callId = started.body.call_id as string;
     const dial = await h.exotel.waitForCall(callId, PATIENCE_MS);
 
-    // From the overview, click through to the call's page.
+    // From the overview, through to the call's page with the keyboard.
     const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
     await page.goto(`${h.gatewayUrl}/dashboard`);
-    await page.locator(`#active-calls tr[data-call-id="${callId}"] a[href^="/dashboard/calls/"]`).click();
+    await page.locator(`#active-calls tr[data-call-id="${callId}"] a[href^="/dashboard/calls/"]`).focus();
+    await page.keyboard.press('Enter');
     await page.waitForURL(`**/dashboard/calls/${callId}`);
     await page.locator('#feed-status[data-state="live"]').waitFor();
 
@@ -192,6 +195,7 @@ describe('dashboard', () => {
     assert.equal(new Set(botLines).size, botLines.length, `each prompt once (the greeting stored before the page opened, then handed to the line): ${botLines.join(' | ')}`);
     assert.equal(await page.locator('#temporal-link').getAttribute('href'), `http://temporal-ui.test:8233/namespaces/default/workflows/${callId}`);
     assert.equal((await h.result(callId)).outcome, 'ELIGIBLE');
+    assert.deepEqual(problems, []);
     await page.close();
   });
 });

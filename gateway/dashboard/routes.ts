@@ -30,7 +30,8 @@ export function dashboardRoutes(client: Client, cache: Cache, config: Config, lo
   const hub = new CallEventHub(log);
   router.use(requireOps({ user: config.DASHBOARD_USER, password: config.DASHBOARD_PASSWORD }, (p) => p.startsWith('/api/') || p === '/stream'));
   router.use((_req, res, next) => {
-    res.set('X-Content-Type-Options', 'nosniff').set('Referrer-Policy', 'no-referrer');
+    // Pages load only their own files (no inline script), and nothing may frame them.
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Content-Security-Policy': "default-src 'self'; frame-ancestors 'none'" });
     next();
   });
 

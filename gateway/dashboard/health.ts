@@ -28,12 +28,17 @@ async function probe(name: string, run: () => Promise<string>): Promise<Check> {
 
 const { TaskQueueType, TaskQueueKind } = temporal.api.enums.v1;
 
-/** A worker is up when its task queue has pollers (Temporal keeps a poller listed for minutes after it stops). */
+/**
+ * A worker is up when it polls its task queue. Temporal keeps a stopped poller listed for minutes,
+ * so only pollers seen lately count (a long poll lasts about a minute before it is renewed).
+ */
+const POLLED_WITHIN_MS = 90_000;
+
 async function pollers(client: Client, namespace: string, taskQueue: string, type: temporal.api.enums.v1.TaskQueueType): Promise<string> {
   const answer = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, taskQueueType: type });
-  const count = answer.pollers?.length ?? 0;
-  if (!count) throw new Error(`no pollers on ${taskQueue}`);
-  return `${count} poller${count > 1 ? 's' : ''} on ${taskQueue}`;
+  const seen = (answer.pollers ?? []).filter((p) => Date.now() - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < POLLED_WITHIN_MS);
+  if (!seen.length) throw new Error(`no worker polled ${taskQueue} lately`);
+  return `${seen.length} poller${seen.length > 1 ? 's' : ''} on ${taskQueue}`;
 }
 
 /** Any HTTP answer from the speech host counts: it is there and serving. */

@@ -58,6 +58,25 @@ describe('RedisCallEventLog', () => {
 
   test('appends, resumes after an id and blocks for new events (XADD, XRANGE, XREAD BLOCK)', { skip: !process.env.REDIS_URL }, () => behavesAsAnEventLog(log));
 
+  test('trimming keeps about the newest events and says which is the oldest kept', { skip: !process.env.REDIS_URL }, async () => {
+    const small = new RedisCallEventLog(process.env.REDIS_URL!, `${stream}:small`, 10);
+    try {
+      assert.equal(await small.trimmedBefore(), undefined);
+      const ids = [];
+      for (let n = 0; n < 250; n++) ids.push(await small.append(line(n)));
+      const oldest = await small.trimmedBefore();
+      const kept = await small.since('0-0', 1000);
+      assert.ok(kept.length < 250, `${kept.length} kept`);
+      assert.equal(oldest, kept[0].id, 'the oldest kept event');
+      assert.ok(compareEventIds(oldest!, ids[0]) > 0);
+    } finally {
+      const redis = new Redis(process.env.REDIS_URL!);
+      await redis.del(`${stream}:small`);
+      redis.disconnect();
+      await small.close();
+    }
+  });
+
   test('an entry that is not a current event is skipped, not fatal', { skip: !process.env.REDIS_URL }, async () => {
     const redis = new Redis(process.env.REDIS_URL!);
     const last = await log.lastId();
@@ -70,6 +89,15 @@ describe('RedisCallEventLog', () => {
 
 describe('MemoryCallEventLog', () => {
   test('behaves as the Redis log does', () => behavesAsAnEventLog(new MemoryCallEventLog()));
+
+  test('keeps the newest events and says which is the oldest once it trimmed', async () => {
+    const log = new MemoryCallEventLog(3);
+    assert.equal(await log.trimmedBefore(), undefined);
+    const ids = [];
+    for (let n = 1; n <= 5; n++) ids.push(await log.append(line(n)));
+    assert.equal(await log.trimmedBefore(), ids[2]);
+    assert.deepEqual((await log.since('0-0', 10)).map((e) => e.id), ids.slice(2));
+  });
 });
 
 describe('publishCallEvent', () => {

@@ -98,6 +98,8 @@ export interface CallEventLog {
   next(afterId: string, blockMs: number): Promise<StoredCallEvent[]>;
   /** The newest id (or "0-0"): a fresh reader starts after it. */
   lastId(): Promise<string>;
+  /** The oldest id kept, when older events were trimmed away: a reader resuming before it may have lost some. */
+  trimmedBefore(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -124,12 +126,12 @@ export class RedisCallEventLog implements CallEventLog {
   private reader?: Redis;
   private closed = false;
 
-  constructor(private readonly url: string, private readonly stream = CALL_EVENTS_STREAM) {
+  constructor(private readonly url: string, private readonly stream = CALL_EVENTS_STREAM, private readonly kept = CALL_EVENTS_KEPT) {
     this.writer = new Redis(url, { maxRetriesPerRequest: 2 });
   }
 
   async append(event: CallEvent): Promise<string> {
-    const id = await this.writer.xadd(this.stream, 'MAXLEN', '~', CALL_EVENTS_KEPT, '*', 'event', JSON.stringify(event));
+    const id = await this.writer.xadd(this.stream, 'MAXLEN', '~', this.kept, '*', 'event', JSON.stringify(event));
     return id!;
   }
 
@@ -153,6 +155,15 @@ export class RedisCallEventLog implements CallEventLog {
     return last?.[0] ?? '0-0';
   }
 
+  async trimmedBefore(): Promise<string | undefined> {
+    if (!(await this.writer.exists(this.stream))) return undefined;
+    const info = (await this.writer.xinfo('STREAM', this.stream)) as unknown[];
+    const field = (name: string) => info[info.indexOf(name) + 1];
+    // entries-added (Redis 7) counts every XADD; more than the length means some were trimmed.
+    const trimmed = Number(field('entries-added')) > Number(field('length'));
+    return trimmed ? String((field('first-entry') as [string, unknown])[0]) : undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.writer.disconnect();
@@ -162,15 +173,20 @@ export class RedisCallEventLog implements CallEventLog {
 
 /** `npm start` without REDIS_URL runs in one process: the same log kept in memory. */
 export class MemoryCallEventLog implements CallEventLog {
+  constructor(private readonly kept = CALL_EVENTS_KEPT) {}
   private readonly events: StoredCallEvent[] = [];
   private readonly waiters = new Set<() => void>();
   private seq = 0;
   private closed = false;
+  private trimmed = false;
 
   async append(event: CallEvent): Promise<string> {
     const id = `${Date.now()}-${++this.seq}`;
     this.events.push({ ...event, id });
-    if (this.events.length > CALL_EVENTS_KEPT) this.events.splice(0, this.events.length - CALL_EVENTS_KEPT);
+    if (this.events.length > this.kept) {
+      this.events.splice(0, this.events.length - this.kept);
+      this.trimmed = true;
+    }
     for (const wake of this.waiters) wake();
     return id;
   }
@@ -197,6 +213,10 @@ export class MemoryCallEventLog implements CallEventLog {
 
   async lastId(): Promise<string> {
     return this.events.at(-1)?.id ?? '0-0';
+  }
+
+  async trimmedBefore(): Promise<string | undefined> {
+    return this.trimmed ? this.events[0].id : undefined;
   }
 
   async close(): Promise<void> {

@@ -111,3 +111,22 @@ for (const [name, makeLog] of [
     });
   });
 }
+
+test('a position older than what the log keeps gets a reset, then the live events', async () => {
+  const small = new MemoryCallEventLog(2);
+  const { hub, server } = serve(small);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const first = await small.append(said('call-D', 1));
+    for (let n = 2; n <= 4; n++) await small.append(said('call-D', n));
+    const reading = readEvents(`http://127.0.0.1:${(server.address() as AddressInfo).port}/stream`, 2, { 'Last-Event-ID': first });
+    await new Promise((r) => setTimeout(r, 100));
+    await small.append(said('call-D', 5));
+    const events = await reading;
+    assert.deepEqual(events.map((e) => (e.event === 'reset' ? 'reset' : e.data.text)), ['reset', 'line 5'], 'no partial catch-up pretending to be complete');
+  } finally {
+    hub.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});

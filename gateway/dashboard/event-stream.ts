@@ -1,7 +1,8 @@
 // GET /dashboard/stream: the call event feed as Server-Sent Events. Each event's id is its
 // stream id; a browser that reconnects sends Last-Event-ID and gets what it missed first, then
 // the live events, each once and in order. A page that loaded a snapshot passes the snapshot's
-// `after` id so nothing between the snapshot and the stream is lost either.
+// `after` id so nothing between the snapshot and the stream is lost either. A position older than
+// what the log still keeps gets a `reset` event: the page must load a fresh snapshot.
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { CALL_EVENTS_KEPT, type CallEventLog, compareEventIds, EventIdSchema, type StoredCallEvent } from '../../lib/call-events';
@@ -56,7 +57,15 @@ export function eventStream(log: CallEventLog, hub: CallEventHub) {
     });
 
     try {
-      if (resumeFrom) for (const event of await log.since(resumeFrom, CALL_EVENTS_KEPT)) send(event);
+      const oldestKept = resumeFrom && (await log.trimmedBefore());
+      if (resumeFrom && oldestKept && compareEventIds(resumeFrom, oldestKept) < 0) {
+        // Events after the browser's position are gone (the log keeps the newest few thousand):
+        // say so, so the page reloads its snapshot instead of silently missing them.
+        res.write('event: reset\ndata: {}\n\n');
+        cursor = await log.lastId();
+      } else if (resumeFrom) {
+        for (const event of await log.since(resumeFrom, CALL_EVENTS_KEPT)) send(event);
+      }
     } catch {
       res.end(); // the feed is unreadable: the browser reconnects with the same Last-Event-ID
       return;

@@ -21,6 +21,8 @@ window.nerve = (() => {
     const show = (state, text) => { if (status) { status.dataset.state = state; status.textContent = text; } };
     source.onopen = () => show('live', 'Live');
     source.onerror = () => show('reconnecting', 'Reconnecting to the live feed…');
+    // The server no longer has every event after our position: start again from a fresh snapshot.
+    source.addEventListener('reset', () => location.reload());
     for (const [type, handle] of Object.entries(on)) {
       source.addEventListener(type, (message) => handle(JSON.parse(message.data), message.lastEventId));
     }

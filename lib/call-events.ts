@@ -127,7 +127,12 @@ export class RedisCallEventLog implements CallEventLog {
   private closed = false;
 
   constructor(private readonly url: string, private readonly stream = CALL_EVENTS_STREAM, private readonly kept = CALL_EVENTS_KEPT) {
-    this.writer = new Redis(url, { maxRetriesPerRequest: 2 });
+    this.writer = this.connect({ maxRetriesPerRequest: 2 });
+  }
+
+  /** A failing Redis shows in the commands that fail (logged by their callers), not as unhandled 'error' events. */
+  private connect(options: { maxRetriesPerRequest: number | null }): Redis {
+    return new Redis(this.url, options).on('error', () => {});
   }
 
   async append(event: CallEvent): Promise<string> {
@@ -141,7 +146,7 @@ export class RedisCallEventLog implements CallEventLog {
 
   async next(afterId: string, blockMs: number): Promise<StoredCallEvent[]> {
     if (this.closed) throw new CallEventLogClosedError();
-    this.reader ??= new Redis(this.url, { maxRetriesPerRequest: null });
+    this.reader ??= this.connect({ maxRetriesPerRequest: null });
     try {
       const answer = await this.reader.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', this.stream, afterId);
       return decode(answer?.[0]?.[1]);

@@ -46,6 +46,10 @@ export function eventStream(log: CallEventLog, hub: CallEventHub) {
     const unsubscribe = await hub.subscribe((event) => (caughtUp ? send(event) : held.push(event))).catch(() => {
       throw new HttpError(503, 'feed_unavailable', 'the call event feed cannot be read now', RETRY_AFTER_SECONDS);
     });
+    if (req.socket.destroyed) {
+      unsubscribe(); // the browser left while the feed was being reached
+      return;
+    }
 
     res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
     res.flushHeaders();

@@ -2,6 +2,7 @@
 import { cache } from '../lib/cache';
 import { db } from '../lib/db';
 import { ACTIVE_CALLS_KEY, presenceKey } from '../lib/keys';
+import { publishSave } from '../lib/call-feed';
 import { countCallTransition } from '../lib/metrics';
 import type { CallOutcome, CallStatus, CallType, Language, RejectionReason, TelephonyProvider } from '../workflows/types';
 
@@ -64,7 +65,8 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
     answeredAt: record.answeredAt ? new Date(record.answeredAt) : null,
     endedAt: record.endedAt ? new Date(record.endedAt) : null,
   };
-  // The row as it was: the metrics count a call's start and end once, whatever retries or replays write again.
+  // The row as it was: the metrics count a call's start and end once, and the live feed tells a new call
+  // from an update, whatever retries or replays write again.
   const before = await db().call.findUnique({ where: { id: record.callId }, select: { status: true } });
   await db().$transaction([
     db().call.upsert({ where: { id: record.callId }, create: { id: record.callId, ...row }, update: row }),
@@ -93,4 +95,5 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
     await presence.set(presenceKey(record.callId), JSON.stringify(live), PRESENCE_TTL_SECONDS);
     await presence.sadd(ACTIVE_CALLS_KEY, record.callId);
   }
+  await publishSave(record, events, !before); // the dashboard's live feed; never throws
 }

@@ -18,6 +18,8 @@ import { codecRoutes } from './routes/codec';
 import { metricsRoutes } from './routes/metrics';
 import { simulatorRoutes } from './simulator/routes';
 import { payloadCodec } from '../lib/data-converter';
+import { callEventLog } from '../lib/call-events';
+import { dashboardRoutes } from './dashboard/routes';
 
 export function createGateway(client: Client, cache: Cache, config: Config, control = new TemporalCallControl(client, cache)): express.Express {
   const app = express();
@@ -28,6 +30,7 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
   app.use('/api/nerve', callsApi(client, cache, config));
   app.use('/codec', codecRoutes(payloadCodec(), config)); // the Temporal Web UI's remote codec (ops only)
   app.use('/simulator', simulatorRoutes(config)); // the phone simulator page (ops only); its telephone is providers/browser
+  app.use('/dashboard', dashboardRoutes(client, cache, config, callEventLog()).router); // ops pages and live feed (Basic login)
 
   for (const provider of Object.values(PROVIDERS)) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
 

@@ -11,6 +11,7 @@ const REAL_SECRETS = {
   EXOTEL_STREAM_PASSWORD: 'a-real-stream-password',
   PAYLOAD_KEYS: `k2026:${Buffer.alloc(32, 7).toString('base64')}`,
   CODEC_AUTH_TOKEN: 'a-real-codec-token',
+  OPS_PASSWORD: 'a-real-dashboard-password',
 };
 
 describe('loadConfig: development secrets', () => {
@@ -39,6 +40,13 @@ describe('loadConfig: development secrets', () => {
       assert.equal(config.NERVE_API_TOKEN, 'dev-token');
       assert.equal(config.EXOTEL_WEBHOOK_SECRET, 'dev-exotel-webhook-secret');
     }
+  });
+
+  test('the dashboard password is refused at its default outside development', () => {
+    const { OPS_PASSWORD: _, ...others } = REAL_SECRETS;
+    assert.throws(() => loadConfig({ NERVE_ENV: 'production', ...others }), /OPS_PASSWORD/);
+    assert.throws(() => loadConfig({ NERVE_ENV: 'production', ...others, OPS_PASSWORD: 'dev-ops-password' }), /OPS_PASSWORD/);
+    assert.throws(() => loadConfig({ NERVE_ENV: 'test', DASHBOARD_TIME_ZONE: 'Mars/Olympus' }), /DASHBOARD_TIME_ZONE/);
   });
 
   test('an unknown environment name is a configuration error', () => {

@@ -5,6 +5,7 @@ import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from '../providers/regis
 import { registerSecrets } from './redact';
 import { DEV_PAYLOAD_KEYS, parsePayloadKeys } from './payload-codec';
 import { clinicHours } from '../appointments/clinic';
+import { isTimeZone } from '../appointments/zoned-time';
 import { InboundDefaultRouteSetting, InboundRoutesSetting } from './inbound-routes';
 
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
@@ -19,7 +20,7 @@ const optionalUrl = z
 /** Where the process runs. Only development and test may run on the built-in secrets. */
 const NERVE_ENVS = ['development', 'test', 'production'] as const;
 /** The settings in this module that are secrets with a working development default. */
-const BASE_DEV_SECRETS = ['NERVE_API_TOKEN', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN'];
+const BASE_DEV_SECRETS = ['NERVE_API_TOKEN', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN', 'OPS_PASSWORD'];
 /** Every setting in this module whose value must never reach a log, even inside a string. */
 const BASE_SECRETS = [...BASE_DEV_SECRETS, 'METRICS_TOKEN', 'JUPITER_TOKEN', 'LLM_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'OPENAI_API_KEY', 'DATABASE_URL', 'REDIS_URL'];
 export const DEV_CODEC_TOKEN = 'dev-codec-token-not-secret';
@@ -72,6 +73,11 @@ const BaseEnv = z.object({
   WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl, // OTLP/HTTP collector base URL (traces go to /v1/traces); unset: no tracing
   OTEL_SERVICE_NAME: z.string().optional(), // default: the process's role (gateway, calls-worker, speech-worker)
+  // Ops dashboard (/dashboard): HTTP Basic credentials of its own, not Jupiter's token
+  OPS_USER: z.string().min(1).default('ops'),
+  OPS_PASSWORD: z.string().min(12).default('dev-ops-password'),
+  DASHBOARD_TIME_ZONE: z.string().default('Asia/Kolkata').refine(isTimeZone, 'not an IANA time zone'), // where "today" starts
+  TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'), // the dashboard links each call to its page there
 
   // Storage
   DATABASE_URL: z.string().optional(),

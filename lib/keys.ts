@@ -38,3 +38,5 @@ export const browserClaimKey = (callSid: string) => `browser:claim:${callSid}`;
 export const browserPhoneKey = (phone: string) => `browser:phone:${phone}`;
 /** Pub/sub channel carrying rings and ring outcomes between workers and every gateway's tabs. */
 export const BROWSER_RING_CHANNEL = 'browser:ring';
+/** The dashboard's live feed of call events (a Redis Stream; see lib/call-events.ts). */
+export const CALL_EVENTS_STREAM = 'events:calls';

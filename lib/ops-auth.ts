@@ -1,28 +1,41 @@
-// The ops login shared by the developer and ops pages (the phone simulator today): the static
-// ops token (CODEC_AUTH_TOKEN) as a bearer token, or as the password of HTTP Basic auth, which
-// a browser asks for once and then gets an 8-hour session cookie. The cookie is what the page's
-// EventSource and WebSocket requests carry (a browser cannot set headers on those), and it
-// never holds the token itself.
+// The one ops login in front of the ops and developer pages (the dashboard, the phone
+// simulator): HTTP Basic with OPS_USER / OPS_PASSWORD, which a browser asks for once, or the
+// password as a bearer token for programs. A Basic login also gets an 8-hour session cookie:
+// it is what a page's EventSource and WebSocket requests carry (a browser cannot set headers
+// on those), and it never holds the password itself. Never Jupiter's token.
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { HttpError } from './http-error';
 import { sameSecret } from './same-secret';
 
+export interface OpsLogin {
+  user: string;
+  password: string;
+}
+
+export const OPS_REALM = 'nerve ops';
 const SESSION_COOKIE = 'nerve_ops';
 const SESSION_SECONDS = 8 * 3600;
 
-/** How the request proved it is ops: a header (bearer or Basic), the session cookie, or not at all. */
-export function opsCredential(request: IncomingMessage, token: string): 'header' | 'cookie' | undefined {
-  const authorization = request.headers.authorization ?? '';
-  const bearer = /^Bearer (.+)$/.exec(authorization)?.[1];
-  if (bearer !== undefined) return sameSecret(bearer, token) ? 'header' : undefined;
-  const basic = /^Basic (.+)$/i.exec(authorization)?.[1];
-  if (basic !== undefined) {
-    const password = Buffer.from(basic, 'base64').toString('utf8').replace(/^[^:]*:/, '');
-    return sameSecret(password, token) ? 'header' : undefined;
+/** The user and password a Basic header carries, or undefined when it carries none. */
+export function basicCredentials(header: string | undefined): OpsLogin | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** How the request proved it is ops: a header (Basic or bearer), the session cookie, or not at all. */
+export function opsCredential(request: IncomingMessage, login: OpsLogin): 'basic' | 'bearer' | 'cookie' | undefined {
+  const authorization = request.headers.authorization;
+  if (authorization) {
+    const bearer = /^Bearer (.+)$/.exec(authorization)?.[1];
+    if (bearer !== undefined) return sameSecret(bearer, login.password) ? 'bearer' : undefined;
+    const given = basicCredentials(authorization);
+    return given && sameSecret(`${given.user}:${given.password}`, `${login.user}:${login.password}`) ? 'basic' : undefined;
   }
-  return validSession(cookieOf(request, SESSION_COOKIE), token) ? 'cookie' : undefined;
+  return validSession(cookieOf(request, SESSION_COOKIE), login) ? 'cookie' : undefined;
 }
 
 /**
@@ -40,29 +53,31 @@ export function sameOrigin(request: IncomingMessage): boolean {
   }
 }
 
-/** Express guard for ops pages and their APIs; a browser is asked for the token by a Basic prompt. */
-export function requireOps(token: () => string) {
+/**
+ * Express guard for ops pages and their APIs: 401 with a Basic challenge, and a JSON error body
+ * for API-style paths (data, streams) that scripts read; pages get a line of text.
+ */
+export function requireOps(login: () => OpsLogin, isApiPath: (path: string) => boolean = () => true) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const how = opsCredential(req, token());
+    const how = opsCredential(req, login());
     if (how && sameOrigin(req)) {
-      if (how === 'header' && req.headers.authorization?.startsWith('Basic ')) {
-        res.cookie(SESSION_COOKIE, session(token()), { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: SESSION_SECONDS * 1000 });
-      }
+      if (how === 'basic') res.cookie(SESSION_COOKIE, session(login()), { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: SESSION_SECONDS * 1000 });
       return next();
     }
-    res.set('WWW-Authenticate', 'Basic realm="nerve ops (password: the ops token)", charset="UTF-8"');
-    next(new HttpError(401, 'unauthorized', 'this page needs the ops token (Basic password or bearer)'));
+    res.status(401).set('WWW-Authenticate', `Basic realm="${OPS_REALM}", charset="UTF-8"`).set('Cache-Control', 'no-store');
+    if (isApiPath(req.path)) res.json({ error: 'unauthorized', message: 'ops login required (HTTP Basic, or the ops password as a bearer token)' });
+    else res.type('text/plain').send('Ops login required.');
   };
 }
 
-/** `expiry.mac`: lapses on its own, and changing the token ends every session. */
-function session(token: string, expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS): string {
-  return `${expires}.${createHmac('sha256', token).update(`ops-session:${expires}`).digest('base64url')}`;
+/** `expiry.mac`: lapses on its own, and changing the login ends every session. */
+function session(login: OpsLogin, expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS): string {
+  return `${expires}.${createHmac('sha256', login.password).update(`ops-session:${login.user}:${expires}`).digest('base64url')}`;
 }
 
-function validSession(value: string | undefined, token: string): boolean {
+function validSession(value: string | undefined, login: OpsLogin): boolean {
   const expires = Number(value?.split('.')[0]);
-  return !!value && Number.isInteger(expires) && expires > Date.now() / 1000 && sameSecret(value, session(token, expires));
+  return !!value && Number.isInteger(expires) && expires > Date.now() / 1000 && sameSecret(value, session(login, expires));
 }
 
 function cookieOf(request: IncomingMessage, name: string): string | undefined {

@@ -33,6 +33,7 @@ async function main() {
   const gatewayUrl = env('PUBLIC_BASE_URL', `http://localhost:${port}`);
   env('CODEC_CORS_ORIGINS', `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`);
   env('INBOUND_ROUTES', JSON.stringify(DEV_SIMULATOR_LINES)); // a line per bot for /simulator
+  env('TEMPORAL_UI_URL', `http://localhost:${uiPort}`); // the dashboard's links to each call
 
   console.error('starting the Temporal dev server...');
   const temporal = await startTemporalDevServer({ port: temporalPort, uiPort, dbFile: path.join(STATE, 'temporal.db'), codecEndpoint: `${gatewayUrl}/codec` });
@@ -86,9 +87,10 @@ async function main() {
 
   console.log(`
   gateway      ${gatewayUrl}        (API token: ${config.NERVE_API_TOKEN === 'dev-token' ? 'dev-token' : 'from NERVE_API_TOKEN'})
+  dashboard    ${gatewayUrl}/dashboard  (user ${config.OPS_USER}, password: ${config.OPS_PASSWORD === 'dev-ops-password' ? 'dev-ops-password' : 'from OPS_PASSWORD'})
   Temporal UI  http://localhost:${uiPort}  (payloads are encrypted; to read them, open ${gatewayUrl}/codec/login once,
                password: ${config.CODEC_AUTH_TOKEN === DEV_CODEC_TOKEN ? DEV_CODEC_TOKEN : 'CODEC_AUTH_TOKEN'}, then tick "include cross-origin credentials" in the UI's codec settings)
-  simulator    ${gatewayUrl}/simulator/  (talk to the bots from this browser; any user name, password: ${config.CODEC_AUTH_TOKEN === DEV_CODEC_TOKEN ? DEV_CODEC_TOKEN : 'CODEC_AUTH_TOKEN'})
+  simulator    ${gatewayUrl}/simulator/  (talk to the bots from this browser; the same ops login as the dashboard)
   Temporal     ${temporal.address}
   database     ${config.DATABASE_URL?.replace(/:[^:@/]+@/, ':***@')}
   cache        ${config.REDIS_URL ? 'Redis' : 'in-process'}

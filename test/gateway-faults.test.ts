@@ -81,7 +81,7 @@ describe('Temporal down', () => {
 
 describe('secrets never reach the logs', () => {
   test('a gateway whose Redis and Temporal are down logs its 500s without any secret', { timeout: 90_000 }, async () => {
-    const secrets = { NERVE_API_TOKEN: 'api-token-Qz81LmVt', EXOTEL_WEBHOOK_SECRET: 'hook-secret-Wx93KpRa', EXOTEL_STREAM_PASSWORD: 'stream-pass-Jd27YtNe', CODEC_AUTH_TOKEN: 'codec-token-Hn52PsLq', PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}` };
+    const secrets = { NERVE_API_TOKEN: 'api-token-Qz81LmVt', EXOTEL_WEBHOOK_SECRET: 'hook-secret-Wx93KpRa', EXOTEL_STREAM_PASSWORD: 'stream-pass-Jd27YtNe', CODEC_AUTH_TOKEN: 'codec-token-Hn52PsLq', OPS_PASSWORD: 'dash-pass-Tb64RmXc', PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}` };
     const port = await deadPort();
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'gateway', 'main.ts')], {
       env: {

@@ -223,7 +223,8 @@ export class Harness {
     const { closeCache } = await import('../lib/cache');
     const { closeDb } = await import('../lib/db');
     const { closeRingBus } = await import('../providers/browser/ring-bus');
-    await Promise.all([closeCache(), closeDb(), closeRingBus(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop(), this.offlineAsr?.stop()]);
+    const { closeCallEventLog } = await import('../lib/call-events');
+    await Promise.all([closeCache(), closeDb(), closeRingBus(), closeCallEventLog(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop(), this.offlineAsr?.stop()]);
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 }

@@ -18,7 +18,7 @@ const APPOINTMENT_LINE = '+911800100004';
 const WIRE_RATE = 16000;
 
 const LINES = { [QUESTIONNAIRE_LINE]: { bot: 'questionnaire', language: 'en' }, [APPOINTMENT_LINE]: { bot: 'appointment-agent', language: 'en' } };
-const { h, db } = useHarness({ asr: 'offline', env: { CODEC_AUTH_TOKEN: OPS_TOKEN, INBOUND_ROUTES: JSON.stringify(LINES) } });
+const { h, db } = useHarness({ asr: 'offline', env: { OPS_PASSWORD: OPS_TOKEN, INBOUND_ROUTES: JSON.stringify(LINES) } });
 
 /** The caller's microphone: quiet, then `text`, looped by Chromium for as long as the call lasts. */
 async function microphone(name: string, text: string | undefined, silenceMs: number): Promise<string> {

@@ -1,6 +1,7 @@
 // Entry point: `npm run worker:calls`.
 import { closeCache } from '../lib/cache';
 import { closeDb } from '../lib/db';
+import { closeCallEventLog } from '../lib/call-events';
 import { logger } from '../lib/logger';
 import { createCallsWorker } from './calls-worker';
 import { connectWorker } from './connection';
@@ -16,7 +17,7 @@ async function main() {
   logger.info({ taskQueue: worker.options.taskQueue }, 'calls worker running');
   await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks finish
   await connection.close();
-  await Promise.all([closeDb(), closeCache(), metrics?.close(), stopTracing()]);
+  await Promise.all([closeDb(), closeCache(), closeCallEventLog(), metrics?.close(), stopTracing()]);
 }
 
 main().catch((err) => {

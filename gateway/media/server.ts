@@ -20,6 +20,7 @@ import { mediaStreamsActive } from '../../lib/metrics';
 import type { Language, NextPrompt } from '../../workflows/types';
 import { encodeForStream, type StreamFormat } from './playback';
 import { MediaSession } from './session';
+import { publishSessionState } from '../dashboard/session-feed';
 
 const MAX_FRAME_BYTES = 256 * 1024;
 const SESSION_TTL_SECONDS = 3600;
@@ -60,7 +61,10 @@ export class MediaStreams {
       const session = new MediaSession(ws, stream.codec, {
         control: this.control,
         agent: this.agent && { control: this.agent, bridge: (line) => this.bridge(this.agent!, line) },
-        saveState: (id, state) => (state ? this.cache.set(sessionKey(id), JSON.stringify(state), SESSION_TTL_SECONDS) : this.cache.del(sessionKey(id))),
+        saveState: (id, state) => {
+          publishSessionState(id, state); // who is speaking, for the dashboard's live view
+          return state ? this.cache.set(sessionKey(id), JSON.stringify(state), SESSION_TTL_SECONDS) : this.cache.del(sessionKey(id));
+        },
         transcribe: (audio, language) => this.transcribe(audio, language),
         promptAudio: (prompt, format) => this.promptAudio(prompt, format),
         fillerAudio: (language, format) => this.promptAudio({ id: 'filler', text: FILLER[language], hangup: false, seq: 0 }, format),

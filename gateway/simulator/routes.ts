@@ -8,7 +8,7 @@ import { requireOps } from '../../lib/ops-auth';
 
 export function simulatorRoutes(config: Config): Router {
   const router = Router();
-  router.use(requireOps(() => config.CODEC_AUTH_TOKEN));
+  router.use(requireOps(() => ({ user: config.OPS_USER, password: config.OPS_PASSWORD }), (p) => p !== '/' && !p.endsWith('.html')));
   // Only our own scripts, and never inside another site's frame (a hidden "Answer" click).
   router.use((_req, res, next) => {
     res.set({ 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'", 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' });

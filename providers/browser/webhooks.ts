@@ -42,7 +42,7 @@ export function browserWebhooks(control: CallControl): Router {
     }
   }
 
-  router.use(requireOps(() => loadConfig().CODEC_AUTH_TOKEN));
+  router.use(requireOps(() => ({ user: loadConfig().OPS_USER, password: loadConfig().OPS_PASSWORD })));
   router.use(express.json({ limit: '4kb' }));
 
   router.get('/phone', async (req, res) => {

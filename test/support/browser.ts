@@ -1,5 +1,6 @@
-// Real headless Chromium for the page tests (playwright-core drives Debian's chromium), with
-// the fake microphone fed from a WAV file, and screenshots kept in test-artifacts/ (gitignored).
+// Real headless Chromium for the page tests (playwright-core drives Debian's chromium, which
+// .ci/run installs; CHROMIUM_PATH names another one), optionally with the fake microphone fed
+// from a WAV file, and screenshots kept in test-artifacts/ (gitignored).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,20 +18,17 @@ export function chromiumPath(): string {
 }
 
 /**
- * Chromium whose microphone plays `microphoneWav` in a loop (Chromium's fake capture device)
- * and which grants the microphone without asking.
+ * Headless Chromium. With `microphoneWav`, its microphone plays that file in a loop (Chromium's
+ * fake capture device) and is granted without asking.
  */
-export function launchChromium(microphoneWav: string): Promise<Browser> {
+export function launchChromium(microphoneWav?: string): Promise<Browser> {
+  const microphone = microphoneWav
+    ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${microphoneWav}`, '--autoplay-policy=no-user-gesture-required']
+    : [];
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: [
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${microphoneWav}`,
-      '--autoplay-policy=no-user-gesture-required',
-      '--no-sandbox', // test machines run as root, where Chromium's sandbox cannot start
-    ],
+    args: [...microphone, '--no-sandbox', '--disable-dev-shm-usage'], // test machines run as root, where Chromium's sandbox cannot start
   });
 }
 
@@ -42,10 +40,10 @@ export function writeWavFile(name: string, samples: Int16Array, sampleRate: numb
   return file;
 }
 
-/** Saves a full-page screenshot as test-artifacts/<name>.png. */
+/** Saves a full-page screenshot as test-artifacts/<name>.png (`name` may hold a folder). */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

@@ -1,0 +1,201 @@
+// The ops dashboard in a real headless Chromium against the real parts: the login is required,
+// a call appears, changes state and ends live (no reload), the history finds it, stats and
+// health are shown, and a voice call's transcript streams onto its page. Screenshots go to
+// test-artifacts/dashboard/.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { STREAM_PASSWORD, useHarness, vendorOrder } from './harness';
+import { StreamCaller } from './fakes/stream-caller';
+import { speak } from './speech';
+import { launchChromium, screenshot } from './support/browser';
+import { wallClock } from '../appointments/zoned-time';
+
+/** How long to wait for the next thing to happen: generous, the test machines are shared. */
+const PATIENCE_MS = 60_000;
+const OPS = { username: 'ops', password: 'test-dashboard-password' };
+const { h } = useHarness({ env: { OPS_PASSWORD: OPS.password, TEMPORAL_UI_URL: 'http://temporal-ui.test:8233' } });
+
+let browser: Browser;
+let context: BrowserContext;
+before(async () => {
+  browser = await launchChromium();
+  context = await browser.newContext({ httpCredentials: OPS, viewport: { width: 1366, height: 900 } });
+  context.setDefaultTimeout(PATIENCE_MS);
+});
+after(async () => {
+  await context?.close();
+  await browser?.close();
+});
+
+const row = (page: Page, tbody: string, callId: string) => page.locator(`#${tbody} tr[data-call-id="${callId}"]`);
+
+describe('dashboard', () => {
+  test('without the ops login the page, its API and its stream are refused', async () => {
+    const page = await fetch(`${h.gatewayUrl}/dashboard`);
+    assert.equal(page.status, 401);
+    assert.match(page.headers.get('www-authenticate') ?? '', /^Basic /);
+    for (const route of ['/dashboard/stream', '/dashboard/api/calls', '/dashboard/api/active']) {
+      const response = await fetch(`${h.gatewayUrl}${route}`);
+      assert.equal(response.status, 401, route);
+      assert.equal(((await response.json()) as { error: string }).error, 'unauthorized');
+    }
+    const jupiterToken = await h.api('GET', '/dashboard/api/calls'); // Jupiter's bearer token is not an ops login
+    assert.equal(jupiterToken.status, 401);
+    const wrong = await fetch(`${h.gatewayUrl}/dashboard`, { headers: { Authorization: 'Basic ' + Buffer.from('ops:guess').toString('base64') } });
+    assert.equal(wrong.status, 401);
+
+    // In the browser, too: without credentials to offer, Chromium gives up on the Basic challenge.
+    const anonymous = await browser.newContext();
+    await assert.rejects((await anonymous.newPage()).goto(`${h.gatewayUrl}/dashboard`), /ERR_INVALID_AUTH_CREDENTIALS/);
+    await anonymous.close();
+  });
+
+  test('bad filters and stream positions get a JSON 400', async () => {
+    const headers = { Authorization: 'Basic ' + Buffer.from(`${OPS.username}:${OPS.password}`).toString('base64') };
+    for (const query of ['page=0', 'page_size=1000', 'from=yesterday', 'order=D1', 'page=x']) {
+      const response = await fetch(`${h.gatewayUrl}/dashboard/api/calls?${query}`, { headers });
+      assert.equal(response.status, 400, query);
+      assert.equal(((await response.json()) as { error: string }).error, 'invalid_request', query);
+    }
+    const stream = await fetch(`${h.gatewayUrl}/dashboard/stream?after=latest`, { headers });
+    assert.equal(stream.status, 400);
+    const unknown = await fetch(`${h.gatewayUrl}/dashboard/api/calls/vendor-order-confirmation-NOPE`, { headers });
+    assert.equal(unknown.status, 404);
+  });
+
+  test('a vendor call appears, changes state and ends live; history, stats and health follow', async () => {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    const streamSockets: import('node:net').Socket[] = [];
+    const gateway = (h as unknown as { gateway: import('node:http').Server }).gateway;
+    // Express has routed the request by the time this runs: its full path is originalUrl.
+    const streamRequests: { lastEventId?: string }[] = [];
+    const onRequest = (req: import('node:http').IncomingMessage & { originalUrl?: string }) => {
+      if (!req.originalUrl?.startsWith('/dashboard/stream')) return;
+      streamSockets.push(req.socket);
+      streamRequests.push({ lastEventId: req.headers['last-event-id'] as string | undefined });
+    };
+    gateway.on('request', onRequest);
+    await page.goto(`${h.gatewayUrl}/dashboard`);
+    await page.locator('#feed-status[data-state="live"]').waitFor();
+    await page.evaluate(() => ((globalThis as any).loadedOnce = true)); // gone if the page reloads
+
+    const order = vendorOrder('D1001');
+    const started = await h.api('POST', '/api/nerve/vendor-order-confirmation', order);
+    assert.equal(started.status, 202);
+    const callId = started.body.call_id as string;
+    const { callSid } = await h.exotel.waitForConnect(order.vendor_phone, 1, PATIENCE_MS);
+    const live = row(page, 'active-calls', callId);
+    await live.waitFor();
+    await page.locator('#stats-today dd[data-stat="Calls"]', { hasText: /^1$/ }).waitFor(); // stats move when a call starts
+    assert.equal(await live.locator('td').nth(1).textContent(), 'vendor-order-confirmation');
+    assert.equal(await live.locator('td').nth(2).textContent(), 'exotel');
+    assert.equal(await live.locator('td').nth(3).textContent(), 'outbound');
+    const temporalLink = await live.locator('a[target="_blank"]').getAttribute('href');
+    assert.equal(temporalLink, `http://temporal-ui.test:8233/namespaces/default/workflows/${callId}`);
+
+    await h.exotel.answer(callSid);
+    await page.locator(`#active-calls tr[data-call-id="${callId}"] td.state`, { hasText: 'IN_CALL' }).waitFor();
+    await screenshot(page, 'dashboard/1-call-in-progress');
+
+    // The line to the browser drops; the call goes on meanwhile. The browser reconnects with
+    // Last-Event-ID and gets what it missed: the end of the call is not lost.
+    assert.equal(streamSockets.length, 1);
+    for (const socket of streamSockets) socket.destroy();
+    await h.exotel.press(callSid, '1');
+    await h.exotel.press(callSid, '2');
+    await h.exotel.hangUp(callSid);
+    const ended = page.locator(`#ended-calls li[data-call-id="${callId}"]`);
+    await ended.waitFor();
+    assert.equal(await ended.locator('.outcome').textContent(), 'ACCEPTED');
+    await live.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('#active-count').textContent(), '0');
+    gateway.off('request', onRequest);
+    assert.ok(streamRequests.length >= 2, `the stream was opened again: ${JSON.stringify(streamRequests)}`);
+    assert.equal(streamRequests[0].lastEventId, undefined);
+    assert.match(streamRequests[1].lastEventId ?? '', /^\d+-\d+$/, 'the reconnect resumed from the last event seen');
+
+    // The stats arrive with the ended call (metric_updated): one ended call, accepted, no handoff.
+    await page.locator('#stats-today dd[data-stat="Ended"]', { hasText: /^1$/ }).waitFor();
+    assert.equal(await page.locator('#stats-today dd[data-stat="Success rate"]').textContent(), '100%');
+    assert.equal(await page.locator('#stats-today dd[data-stat="Handoff rate"]').textContent(), '0%');
+    assert.match((await page.locator('#stats-24h dd[data-stat="Outcomes"]').textContent()) ?? '', /ACCEPTED 1/);
+
+    // Health: every part up, the workers seen as pollers on their task queues.
+    await page.locator('#health li[data-ok]').first().waitFor();
+    const checks = await page.locator('#health li').allTextContents();
+    for (const name of ['temporal', 'postgresql', 'redis', 'speech host', 'calls worker', 'speech worker']) {
+      assert.ok(checks.some((c) => c.startsWith(`${name}: up`)), `${name} is up: ${checks.join(' | ')}`);
+    }
+
+    // History: the filters find it, and a filter that does not match finds nothing.
+    await page.fill('input[name="key"]', 'D1001');
+    await page.selectOption('select[name="outcome"]', 'ACCEPTED');
+    await page.click('#history-filter button[type="submit"]');
+    await page.locator('#history-page', { hasText: '(1 calls)' }).waitFor();
+    const found = row(page, 'history-calls', callId);
+    assert.equal(await found.locator('td.outcome').textContent(), 'ACCEPTED');
+    assert.equal(await found.locator('td').nth(3).textContent(), '+91*******001', 'the number is masked');
+    await screenshot(page, 'dashboard/2-call-ended-history');
+    await page.selectOption('select[name="outcome"]', 'REJECTED');
+    await page.click('#history-filter button[type="submit"]');
+    await page.locator('#history-page', { hasText: '(0 calls)' }).waitFor();
+    const today = wallClock(new Date(), 'Asia/Kolkata').date; // DASHBOARD_TIME_ZONE's default
+    await page.selectOption('select[name="outcome"]', '');
+    await page.fill('input[name="from"]', today);
+    await page.fill('input[name="to"]', today);
+    await page.click('#history-filter button[type="submit"]');
+    await page.locator('#history-page', { hasText: '(1 calls)' }).waitFor();
+
+    assert.equal(await page.evaluate(() => (globalThis as any).loadedOnce), true, 'all of it without a reload');
+    assert.ok(!(await page.content()).includes(order.vendor_phone.slice(1)), 'no full phone number on the page');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a voice call\'s page shows its transcript and who is speaking, live', async () => {
+    const started = await h.api('POST', '/api/nerve/questionnaire', { call_key: 'DQ1', phone: '+919700000001', name: 'Meera', language: 'en', provider: 'exotel' });
+    assert.equal(started.status, 202);
+    const callId = started.body.call_id as string;
+    const dial = await h.exotel.waitForCall(callId, PATIENCE_MS);
+
+    // From the overview, through to the call's page with the keyboard.
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    await page.goto(`${h.gatewayUrl}/dashboard`);
+    await page.locator(`#active-calls tr[data-call-id="${callId}"] a[href^="/dashboard/calls/"]`).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/dashboard/calls/${callId}`);
+    await page.locator('#feed-status[data-state="live"]').waitFor();
+
+    const caller = await StreamCaller.open(`${h.gatewayUrl.replace(/^http/, 'ws')}/media/exotel`, 'exotel', { Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64') });
+    caller.start(dial.callSid, { callId });
+    await caller.heardPrompt(PATIENCE_MS);
+    await page.locator('#transcript li[data-speaker="bot"]').first().waitFor();
+    await page.locator('dd[data-fact="Now"]', { hasText: /speaking|listening/ }).waitFor();
+
+    const answers = ['Yes, I am.', 'Yes.', 'Yes, of course.'];
+    for (const [i, answer] of answers.entries()) {
+      if (i > 0) await caller.heardPrompt(PATIENCE_MS);
+      h.speechHost.enqueueTranscript(answer, { language: 'en' });
+      caller.speak(await speak(answer, 'en', 8000));
+      caller.silence(900);
+      await page.locator('#transcript li[data-speaker="caller"]', { hasText: answer }).waitFor();
+    }
+    await screenshot(page, 'dashboard/3-live-transcript');
+    await caller.waitFor(() => caller.closed !== undefined, PATIENCE_MS, 'the goodbye');
+    await page.locator('dd[data-fact="Outcome"]', { hasText: 'ELIGIBLE' }).waitFor();
+    const lines = await page.locator('#transcript li[data-speaker="caller"]').allTextContents();
+    assert.equal(lines.length, 3, 'each line once');
+    const botLines = await page.locator('#transcript li[data-speaker="bot"]').evaluateAll((items) => items.map((li) => li.childNodes[1].textContent));
+    assert.ok(botLines.length >= 4, 'questions and the result');
+    assert.equal(new Set(botLines).size, botLines.length, `each prompt once (the greeting stored before the page opened, then handed to the line): ${botLines.join(' | ')}`);
+    assert.equal(await page.locator('#temporal-link').getAttribute('href'), `http://temporal-ui.test:8233/namespaces/default/workflows/${callId}`);
+    assert.equal((await h.result(callId)).outcome, 'ELIGIBLE');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});

@@ -29,3 +29,6 @@ export const inboundRefusedKey = (reason: string) => `${INBOUND_REFUSED_KEY}:${r
 
 /** A refused inbound CallSid: the provider's later requests for it get the same answer and are not counted again. */
 export const inboundRefusalKey = (callSid: string) => `inbound:refusal:${callSid}`;
+
+/** A bridged call's media stream as its gateway last said: 'live' (refreshed, short TTL), or how it closed. Gone = its gateway died. */
+export const streamLivenessKey = (callId: string) => `stream:alive:${callId}`;

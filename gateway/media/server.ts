@@ -14,6 +14,7 @@ import { audioHashOf, languageOf, synthesizeToCache } from '../../speech/tts';
 import { sessionKey, ttsAudioKey } from '../../lib/keys';
 import { parseWav } from '../../lib/audio';
 import type { Cache } from '../../lib/cache';
+import { markStream } from '../../lib/stream-liveness';
 import type { Config } from '../../lib/config';
 import { logger } from '../../lib/logger';
 import type { Language, NextPrompt } from '../../workflows/types';
@@ -59,6 +60,7 @@ export class MediaStreams {
       const session = new MediaSession(ws, stream.codec, {
         control: this.control,
         agent: this.agent && { control: this.agent, bridge: (line) => this.bridge(this.agent!, line) },
+        markStream: (id, state) => markStream(this.cache, id, state),
         saveState: (id, state) => (state ? this.cache.set(sessionKey(id), JSON.stringify(state), SESSION_TTL_SECONDS) : this.cache.del(sessionKey(id))),
         transcribe: (audio, language) => this.transcribe(audio, language),
         promptAudio: (prompt, format) => this.promptAudio(prompt, format),

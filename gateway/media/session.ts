@@ -10,6 +10,7 @@ import { mulawToPcm16, readPcm16LE, StreamResampler } from '../../lib/audio';
 import { Endpointer, type SpeechEnd } from '../../lib/audio/endpointer';
 import { HttpError } from '../../lib/http-error';
 import { logger } from '../../lib/logger';
+import { STREAM_REFRESH_MS, type StreamLiveness } from '../../lib/stream-liveness';
 import { TimingRing } from '../../lib/timing-ring';
 import type { Language, NextPrompt } from '../../workflows/types';
 import { languageOf } from '../../speech/tts';
@@ -42,6 +43,8 @@ export interface SessionDeps {
   saveState(callId: string, state: Record<string, unknown> | undefined): Promise<void>;
   /** Speech-to-speech calls (the appointment agent) are bridged to a model instead of prompted. */
   agent?: { control: AgentControl; bridge(line: AgentLine): AgentBridge };
+  /** A bridged stream vouches for itself while live and says how it closed (lib/stream-liveness.ts). */
+  markStream?(callId: string, state: StreamLiveness): Promise<void>;
   vad: { minSpeechMs: number; endSilenceMs: number };
   fillerAfterMs: number;
   startTimeoutMs: number;
@@ -64,6 +67,7 @@ export class MediaSession {
   /** Set on a speech-to-speech call: the model's voice and the bridge to it. */
   private agentVoice?: AgentVoice;
   private bridge?: AgentBridge;
+  private livenessTimer?: NodeJS.Timeout;
   private readonly frame = new Int16Array(FRAME_SAMPLES);
   private frameFill = 0;
   private decoded = new Int16Array(FRAME_SAMPLES * 10);
@@ -194,9 +198,18 @@ export class MediaSession {
     this.bridge = bridge;
     this.phase = 'live';
     this.log.info({ callId: this.callId, streamSid: this.streamSid, format: this.format }, 'media stream bridged to the model');
+    this.vouchForStream();
     await this.deps.control.reportStatus(this.callId, { callSid: this.callSid, event: 'answered' });
     await bridge.start();
     this.publish('bridged');
+  }
+
+  /** While this process lives, the stream's mark stays fresh; the workflow re-attaches a call whose mark expired. */
+  private vouchForStream(): void {
+    const mark = () => this.deps.markStream?.(this.callId, 'live').catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not refresh the stream mark'));
+    void mark();
+    this.livenessTimer = setInterval(mark, STREAM_REFRESH_MS);
+    this.livenessTimer.unref();
   }
 
   private handleBridged(event: Exclude<StreamEvent, { kind: 'start' | 'connected' }>): void {
@@ -387,6 +400,11 @@ export class MediaSession {
     this.playback?.stop();
     this.endpointer?.dispose();
     this.bridge?.close();
+    if (this.livenessTimer) {
+      clearInterval(this.livenessTimer);
+      // Closed, not lost: the workflow hangs up after our goodbye, and re-attaches nothing.
+      void this.deps.markStream?.(this.callId, this.endedByUs ? 'closed-by-us' : 'closed').catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not mark the stream closed'));
+    }
     // The stream ended without our goodbye (provider stop, hang-up, dropped line): the call is over.
     if (this.callId && !this.endedByUs) {
       this.deps.control

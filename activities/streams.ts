@@ -7,7 +7,7 @@ import { readStream } from '../lib/stream-liveness';
 
 const POLL_MS = 500;
 
-/** closed: the provider ended it (the caller hung up); closed-by-us: our goodbye; lost: its gateway died; never-connected: none came. */
+/** closed: the provider ended it (the caller hung up); closed-by-us: our goodbye; lost: its gateway died or shut down; never-connected: none came. */
 export type StreamWatch = 'closed' | 'closed-by-us' | 'lost' | 'never-connected';
 
 export interface StreamWatchRequest {
@@ -24,6 +24,7 @@ export async function watchStream({ callId, connectWithinSeconds }: StreamWatchR
   for (;;) {
     const state = await readStream(cache(), callId);
     if (state === 'closed' || state === 'closed-by-us') return state;
+    if (state === 'handed-over') return 'lost'; // a gateway shutting down let go of it
     if (state === 'live') seen = true;
     else if (seen) return 'lost';
     else if (Date.now() > deadline) return 'never-connected';

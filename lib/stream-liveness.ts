@@ -4,7 +4,8 @@
 import type { Cache } from './cache';
 import { streamLivenessKey } from './keys';
 
-export type StreamLiveness = 'live' | 'closed' | 'closed-by-us';
+/** handed-over: a gateway shutting down let go of a live call, for the workflow to re-attach at once. */
+export type StreamLiveness = 'live' | 'closed' | 'closed-by-us' | 'handed-over';
 
 /** How often a live stream refreshes its mark. */
 export const STREAM_REFRESH_MS = 1000;
@@ -19,5 +20,5 @@ export function markStream(cache: Cache, callId: string, state: StreamLiveness):
 
 export async function readStream(cache: Cache, callId: string): Promise<StreamLiveness | undefined> {
   const value = await cache.get(streamLivenessKey(callId));
-  return value === 'live' || value === 'closed' || value === 'closed-by-us' ? value : undefined;
+  return value === 'live' || value === 'closed' || value === 'closed-by-us' || value === 'handed-over' ? value : undefined;
 }

@@ -83,6 +83,12 @@ export interface CallControl {
    * request gets the same call), routed by the dialled number; or says why not.
    */
   startInbound(call: InboundCallRequest): Promise<InboundStart>;
+  /**
+   * A bridged call's stream has ended and the provider's flow asks what next (Exotel's Passthru
+   * after the Voicebot applet): 'resume' when it was lost with its gateway and the call goes on
+   * (open the stream again), 'end' when it was closed on purpose or the call is over.
+   */
+  streamEnded?(callId: string): Promise<'resume' | 'end'>;
 }
 
 /** What a media session bridged to a speech-to-speech model asks of the call's workflow. */

@@ -165,13 +165,13 @@ export class Harness {
     this.gatewayChild = await this.spawnService(path.join('gateway', 'main.ts'), 'gateway', 'gateway listening');
   }
 
-  /** Kills the child gateway the hard way: its sockets drop without a close frame, as in a crash. */
-  async killGateway(): Promise<void> {
+  /** Stops the child gateway: SIGKILL drops its sockets without a close frame, as in a crash; SIGTERM is a graceful shutdown. */
+  async killGateway(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
     const child = this.gatewayChild;
     this.gatewayChild = undefined;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
+    child.kill(signal);
     await exited;
   }
 

@@ -74,6 +74,11 @@ export class MediaStreams {
     });
   }
 
+  /** Shutdown: bridged calls are handed to recovery (re-attached to another gateway) rather than cut. */
+  async handOverBridged(): Promise<void> {
+    await Promise.all([...this.sessions].map((session) => session.handOver()));
+  }
+
   /** Ends every stream (shutdown): sessions see the close like a dropped line. */
   closeAll(): void {
     for (const ws of this.wss.clients) ws.terminate();

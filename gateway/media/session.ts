@@ -79,6 +79,8 @@ export class MediaSession {
   private lastPromptSeq = 0;
   /** We closed the stream after the goodbye: not a hang-up to report. */
   private endedByUs = false;
+  /** A gateway shutting down let go of this bridged call: the workflow re-attaches it elsewhere. */
+  private handedOver = false;
   private readonly log;
   private readonly startTimer: NodeJS.Timeout;
   /** Inbound frame handling time (ms), for the benchmark. */
@@ -190,10 +192,7 @@ export class MediaSession {
       callSid: this.callSid,
       audio: audioConverterFor(this.format),
       voice: this.agentVoice,
-      hangUp: (reason) => {
-        this.endedByUs = true;
-        this.close(1000, reason);
-      },
+      hangUp: (reason) => this.hangUpBridged(reason),
     });
     this.bridge = bridge;
     this.phase = 'live';
@@ -210,6 +209,35 @@ export class MediaSession {
     void mark();
     this.livenessTimer = setInterval(mark, STREAM_REFRESH_MS);
     this.livenessTimer.unref();
+  }
+
+  /**
+   * Our goodbye: the stream is marked closed on purpose before the socket closes, so whoever asks
+   * next (the workflow's watch, Exotel's Passthru) knows the line is not to be re-attached.
+   */
+  private hangUpBridged(reason: string): void {
+    if (this.endedByUs) return;
+    this.endedByUs = true;
+    clearInterval(this.livenessTimer);
+    this.livenessTimer = undefined;
+    const marked = this.deps.markStream?.(this.callId, 'closed-by-us') ?? Promise.resolve();
+    void marked
+      .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not mark the stream closed'))
+      .finally(() => this.close(1000, reason));
+  }
+
+  /**
+   * Graceful shutdown: a bridged call is not cut but handed to recovery. The mark says so before
+   * the socket closes; Twilio then holds the caller until the workflow re-points the call at
+   * another gateway, and Exotel's Passthru sends the flow back to the Voicebot applet.
+   */
+  async handOver(): Promise<void> {
+    if (!this.bridge || this.phase !== 'live' || this.endedByUs) return;
+    this.handedOver = true;
+    clearInterval(this.livenessTimer);
+    this.livenessTimer = undefined;
+    await this.deps.markStream?.(this.callId, 'handed-over').catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not hand the stream over'));
+    this.close(1001, 'gateway shutting down');
   }
 
   private handleBridged(event: Exclude<StreamEvent, { kind: 'start' | 'connected' }>): void {
@@ -402,11 +430,11 @@ export class MediaSession {
     this.bridge?.close();
     if (this.livenessTimer) {
       clearInterval(this.livenessTimer);
-      // Closed, not lost: the workflow hangs up after our goodbye, and re-attaches nothing.
-      void this.deps.markStream?.(this.callId, this.endedByUs ? 'closed-by-us' : 'closed').catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not mark the stream closed'));
+      // Closed by the provider (the caller left), not lost: nothing is re-attached. Our goodbye was marked already.
+      void this.deps.markStream?.(this.callId, 'closed').catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not mark the stream closed'));
     }
-    // The stream ended without our goodbye (provider stop, hang-up, dropped line): the call is over.
-    if (this.callId && !this.endedByUs) {
+    // The stream ended without our goodbye or a hand-over (provider stop, hang-up, dropped line): the call is over.
+    if (this.callId && !this.endedByUs && !this.handedOver) {
       this.deps.control
         .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed' })
         .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not report the hang-up'));

@@ -42,11 +42,20 @@ interface Stream {
 
 const samples = { inbound: [] as number[], outbound: [] as number[], appends: 0, sent: 0, late: 0, at: performance.now(), cpu: process.cpuUsage() };
 const byConnection = new Map<number, Stream>();
+/** The caller being opened: the next session.update on a connection nobody owns is its bridge's (a failed connect attempt sends none). */
+let opening: Stream | undefined;
+const READY_WITHIN_MS = 30_000;
 
 const realtime = new FakeRealtimeServer({
   apiKey: 'sk-bench-realtime-key',
   record: false,
   observe: (direction, connection, event) => {
+    if (direction === 'received' && event.type === 'session.update' && !byConnection.has(connection) && opening) {
+      byConnection.set(connection, opening);
+      opening.markReady();
+      opening = undefined;
+      return;
+    }
     const stream = byConnection.get(connection);
     if (!stream) return;
     const now = performance.now();
@@ -54,8 +63,6 @@ const realtime = new FakeRealtimeServer({
       const at = stream.sentAt.shift();
       samples.appends++;
       if (at !== undefined) samples.inbound.push(now - at);
-    } else if (direction === 'received' && event.type === 'session.update') {
-      stream.markReady();
     } else if (direction === 'sent' && event.type === 'response.output_audio.delta') {
       stream.deltas.push({ startMs: stream.modelAudioMs, at: now });
       stream.modelAudioMs += Buffer.byteLength(event.delta, 'base64') / MODEL_BYTES_PER_MS;
@@ -71,7 +78,7 @@ function newStream(): Stream {
 
 async function openCaller(i: number): Promise<() => void> {
   const stream = newStream();
-  byConnection.set(i + 1, stream); // callers open one at a time: the i-th caller's session is the (i+1)-th connection
+  opening = stream; // callers open one at a time
   const url = toWebSocketOrigin(baseUrl) + `/media/${provider}`;
   const headers: Record<string, string> =
     provider === 'exotel'
@@ -89,7 +96,9 @@ async function openCaller(i: number): Promise<() => void> {
     caller.received.length = 0; // StreamCaller keeps every message; the bench needs none
   });
   caller.start(callSid, { callId: `bench-${i}` });
-  await stream.ready;
+  let timeout: NodeJS.Timeout | undefined;
+  await Promise.race([stream.ready, new Promise((_, reject) => (timeout = setTimeout(() => reject(new Error(`caller ${i}: no Realtime session within ${READY_WITHIN_MS} ms`)), READY_WITHIN_MS)))]);
+  clearTimeout(timeout);
 
   let seq = 0;
   let timer: NodeJS.Timeout | undefined;

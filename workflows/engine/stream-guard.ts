@@ -25,14 +25,12 @@ const provider = proxyActivities<typeof telephony>({
 /** The first stream opens right after the call starts; a re-attached one as soon as the provider reconnects. */
 const FIRST_STREAM_WITHIN_SECONDS = 30;
 const NEXT_STREAM_WITHIN_SECONDS = 20;
-/** Streams lost in a row (none came back) before the call is left to end. */
+/** Re-attachments in a row whose stream never came before the call is hung up. */
 const MAX_REATTACHES = 3;
 
 export class StreamGuard {
   private readonly scope = new CancellationScope();
   private running?: Promise<void>;
-  /** Times the call was re-pointed at a new stream. */
-  reattached = 0;
 
   constructor(
     private readonly call: PhoneCall,
@@ -52,7 +50,7 @@ export class StreamGuard {
   }
 
   private async guard(): Promise<void> {
-    let lostInARow = 0;
+    let unanswered = 0; // re-attachments in a row whose stream never came
     for (let first = true; ; first = false) {
       const seen = await watcher.watchStream({ callId: this.call.callId, connectWithinSeconds: first ? FIRST_STREAM_WITHIN_SECONDS : NEXT_STREAM_WITHIN_SECONDS });
       const callSid = this.call.state.currentCallSid;
@@ -61,8 +59,8 @@ export class StreamGuard {
         await provider.hangUpCall(this.provider, callSid);
         return;
       }
-      lostInARow = seen === 'lost' ? 0 : lostInARow + 1; // a stream that came back and was lost again starts over
-      if (lostInARow >= MAX_REATTACHES) {
+      unanswered = seen === 'never-connected' ? unanswered + 1 : 0; // a stream that came back and was lost again starts over
+      if (unanswered >= MAX_REATTACHES) {
         this.call.event('stream_not_recovered', { callSid });
         await provider.hangUpCall(this.provider, callSid);
         return;
@@ -70,7 +68,6 @@ export class StreamGuard {
       this.call.event('stream_lost', { callSid, seen });
       const changed = await provider.reattachStream(this.provider, { callSid, callId: this.call.callId });
       if (changed === 'call_over') return; // the caller hung up meanwhile: the status callback ends the call
-      if (changed === 'done') this.reattached++;
       // 'unsupported' (Exotel): the provider's flow brings the caller back to the stream applet, or not.
     }
   }

@@ -2,6 +2,7 @@
 import { cache } from '../lib/cache';
 import { db } from '../lib/db';
 import { ACTIVE_CALLS_KEY, presenceKey } from '../lib/keys';
+import { countCallTransition } from '../lib/metrics';
 import type { CallOutcome, CallStatus, CallType, Language, RejectionReason, TelephonyProvider } from '../workflows/types';
 
 export interface CallRecord {
@@ -63,6 +64,8 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
     answeredAt: record.answeredAt ? new Date(record.answeredAt) : null,
     endedAt: record.endedAt ? new Date(record.endedAt) : null,
   };
+  // The row as it was: the metrics count a call's start and end once, whatever retries or replays write again.
+  const before = await db().call.findUnique({ where: { id: record.callId }, select: { status: true } });
   await db().$transaction([
     db().call.upsert({ where: { id: record.callId }, create: { id: record.callId, ...row }, update: row }),
     db().callEvent.createMany({
@@ -77,6 +80,7 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
       skipDuplicates: true,
     }),
   ]);
+  countCallTransition(record.callId, before?.status as CallStatus | undefined, record);
 
   const presence = cache();
   // The row carries a TTL (a call whose worker vanished falls off by itself); the set only

@@ -2,6 +2,7 @@
 import { cache } from '../lib/cache';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
+import { stopTracing } from '../lib/tracing';
 import { startGatewayServer } from './server';
 import { connectClient } from './temporal';
 
@@ -13,7 +14,7 @@ async function main() {
   const stop = async () => {
     await media.handOverBridged(); // bridged calls go on through another gateway
     media.closeAll(); // open media sockets would otherwise keep server.close() waiting forever
-    server.close(() => process.exit(0));
+    server.close(() => void stopTracing().finally(() => process.exit(0)));
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());

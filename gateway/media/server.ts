@@ -17,6 +17,7 @@ import type { Cache } from '../../lib/cache';
 import { markStream } from '../../lib/stream-liveness';
 import type { Config } from '../../lib/config';
 import { logger } from '../../lib/logger';
+import { mediaStreamsActive } from '../../lib/metrics';
 import type { Language, NextPrompt } from '../../workflows/types';
 import { encodeForStream, type StreamFormat } from './playback';
 import { MediaSession } from './session';
@@ -70,7 +71,12 @@ export class MediaStreams {
         startTimeoutMs: this.config.MEDIA_START_TIMEOUT_MS,
       });
       this.sessions.add(session);
-      ws.once('close', () => this.sessions.delete(session));
+      const open = mediaStreamsActive.labels(stream.codec.provider);
+      open.inc();
+      ws.once('close', () => {
+        this.sessions.delete(session);
+        open.dec();
+      });
     });
   }
 

@@ -2,10 +2,11 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import express, { type Response, Router } from 'express';
-import { ACTIVE_CALLS_KEY, presenceKey, TTS_AUDIO_PREFIX, ttsStatsKey } from '../../lib/keys';
+import { TTS_AUDIO_PREFIX, ttsStatsKey } from '../../lib/keys';
 import type { Cache } from '../../lib/cache';
 import { type Config } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
+import { liveCalls } from '../live-calls';
 import { requireBearer } from '../require-bearer';
 import { BusinessKeyKey, callIdFor, callStateQuery, CallStatusKey, CallTypeKey, DirectionKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
 import type { CallMode, CallPolicy, CallType, TelephonyProvider } from '../../workflows/types';
@@ -127,11 +128,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
   });
 
   router.get('/active-calls', async (_req, res) => {
-    // Reads the set of live ids, never the keyspace; ids whose presence row expired are pruned.
-    const ids = await cache.smembers(ACTIVE_CALLS_KEY);
-    const rows = await Promise.all(ids.map((id) => cache.get(presenceKey(id))));
-    await cache.srem(ACTIVE_CALLS_KEY, ...ids.filter((_, i) => !rows[i]));
-    const calls = rows.filter((v): v is string => !!v).map((v) => JSON.parse(v));
+    const calls = await liveCalls(cache);
     res.json({ count: calls.length, calls });
   });
 

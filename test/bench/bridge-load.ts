@@ -45,7 +45,7 @@ const byConnection = new Map<number, Stream>();
 /** The caller being opened: the next session.update on a connection nobody owns is its bridge's (a failed connect attempt sends none). */
 let opening: Stream | undefined;
 const READY_WITHIN_MS = 30_000;
-/** Callers whose bridge opened no model session in time (the machine could not keep up): left out of the run. */
+/** Callers whose bridge opened no model session in time (the machine could not keep up): no more are opened. */
 let notBridged = 0;
 
 const realtime = new FakeRealtimeServer({
@@ -149,7 +149,8 @@ async function main(): Promise<void> {
   const stops: (() => void)[] = [];
   process.on('message', async (message: string) => {
     if (message === 'open') {
-      for (let i = 0; i < streams; i++) stops.push(await openCaller(i));
+      // A caller whose session does not come means the machine cannot keep up: the run goes on with those bridged so far.
+      for (let i = 0; i < streams && notBridged === 0; i++) stops.push(await openCaller(i));
       process.send!({ type: 'ready' });
     } else if (message === 'measure') {
       Object.assign(samples, { inbound: [], outbound: [], appends: 0, sent: 0, late: 0, at: performance.now(), cpu: process.cpuUsage() });
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
         inbound: summary(samples.inbound),
         outbound: summary(samples.outbound),
         appendsPerSecond: samples.appends / (wallMs / 1000),
-        notBridged,
+        bridged: stops.length - notBridged,
         sent: samples.sent,
         late: samples.late,
         cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,

@@ -106,7 +106,7 @@ async function main(): Promise<void> {
         load.outbound.p99.toFixed(1),
         loopLagP99,
         ((cpuMs / wallMs) * 100).toFixed(1),
-        (cpuMs / (n * (wallMs / 1000))).toFixed(2),
+        (cpuMs / (load.bridged * (wallMs / 1000))).toFixed(2),
         '|',
         `${load.late}/${load.sent}`,
         load.cpuPercent.toFixed(1),

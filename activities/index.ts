@@ -1,5 +1,6 @@
 // Activities of the calls task queue. Speech activities (activities/speech.ts) run on the speech queue.
-export { placeCall, fetchCallStatus } from './telephony';
+export { placeCall, fetchCallStatus, reattachStream, hangUpCall } from './telephony';
+export { watchStream } from './streams';
 export { recordCall } from './persistence';
 export { deliverToJupiter } from './jupiter';
 export { listAvailableSlots, createAppointment, findAppointment, cancelAppointment } from './appointments';

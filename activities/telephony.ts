@@ -4,7 +4,7 @@ import { cache } from '../lib/cache';
 import { callSidKey } from '../lib/keys';
 import { logger, maskPhone } from '../lib/logger';
 import { providerModule } from '../providers/registry';
-import type { PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../providers/types';
+import type { LiveCallChange, PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../providers/types';
 import type { TelephonyProvider } from '../workflows/types';
 
 function clientOf(name: TelephonyProvider): TelephonyClient {
@@ -26,4 +26,19 @@ export async function placeCall(provider: TelephonyProvider, request: PlaceCallR
 
 export async function fetchCallStatus(provider: TelephonyProvider, callSid: string): Promise<ProviderCallStatus> {
   return clientOf(provider).getCallStatus(callSid);
+}
+
+/** Points a live call at a new media stream; 'unsupported' where the provider cannot (its flow must come back by itself). */
+export async function reattachStream(provider: TelephonyProvider, call: { callSid: string; callId: string }): Promise<LiveCallChange | 'unsupported'> {
+  const client = clientOf(provider);
+  if (!client.reattachStream) return 'unsupported';
+  const changed = await client.reattachStream(call.callSid, call.callId);
+  logger.info({ callId: call.callId, provider, callSid: call.callSid, changed }, 'call re-pointed at a new media stream');
+  return changed;
+}
+
+/** Hangs up a live call; 'unsupported' where closing the stream already ends it. */
+export async function hangUpCall(provider: TelephonyProvider, callSid: string): Promise<LiveCallChange | 'unsupported'> {
+  const client = clientOf(provider);
+  return client.hangUp ? client.hangUp(callSid) : 'unsupported';
 }

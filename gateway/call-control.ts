@@ -6,6 +6,7 @@
 import { ApplicationFailure, type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { callSidKey, callTypeKey, promptKey } from '../lib/keys';
 import { loadConfig } from '../lib/config';
+import { readStream } from '../lib/stream-liveness';
 import type { AgentControl, CallControl, InboundCallRequest, InboundStart } from '../providers/types';
 import type { Cache } from '../lib/cache';
 import { HttpError } from '../lib/http-error';
@@ -65,6 +66,18 @@ export class TemporalCallControl implements CallControl, AgentControl {
       return await this.client.withDeadline(Date.now() + ms, call);
     } catch (err) {
       throw temporalRetryLater(err) ?? err;
+    }
+  }
+
+  async streamEnded(callId: string): Promise<'resume' | 'end'> {
+    const mark = await readStream(this.cache, callId);
+    if (mark === 'closed' || mark === 'closed-by-us') return 'end'; // a living gateway closed it: the goodbye, or the caller left
+    try {
+      const { status } = await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).describe());
+      return status.name === 'RUNNING' ? 'resume' : 'end';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'end';
+      throw err;
     }
   }
 

@@ -88,7 +88,8 @@ export class InboundCalls {
     // Later webhooks and the media stream carry only the CallSid.
     await cache.set(callSidKey(call.callSid), callId, CALL_SID_TTL_SECONDS);
     this.log.info({ callId, provider: call.provider, bot: route.bot, mode, caller: maskPhone(inbound.from) }, 'inbound call');
-    if (mode === 'voicebot') return { callId, mode };
+    // A bridged call outlives its gateway: the provider holds the line while the workflow re-attaches it.
+    if (mode === 'voicebot') return { callId, mode, ...(route.bot === 'appointment-agent' ? { holdLine: true } : {}) };
     return { callId, mode, prompt: await this.deps.firstPrompt(callId, call.callSid) };
   }
 

@@ -11,12 +11,13 @@ async function main() {
   const client = await connectClient();
   const { server, media } = await startGatewayServer(client, cache(), config);
   logger.info({ url: `http://localhost:${config.PORT}`, public: config.PUBLIC_BASE_URL }, 'gateway listening');
-  const stop = () => {
+  const stop = async () => {
+    await media.handOverBridged(); // bridged calls go on through another gateway
     media.closeAll(); // open media sockets would otherwise keep server.close() waiting forever
     server.close(() => void stopTracing().finally(() => process.exit(0)));
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
 }
 
 main().catch((err) => {

@@ -40,3 +40,6 @@ export const browserPhoneKey = (phone: string) => `browser:phone:${phone}`;
 export const BROWSER_RING_CHANNEL = 'browser:ring';
 /** The dashboard's live feed of call events (a Redis Stream; see lib/call-events.ts). */
 export const CALL_EVENTS_STREAM = 'events:calls';
+
+/** A bridged call's media stream as its gateway last said: 'live' (refreshed, short TTL), or how it closed. Gone = its gateway died. */
+export const streamLivenessKey = (callId: string) => `stream:alive:${callId}`;

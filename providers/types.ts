@@ -21,10 +21,20 @@ export interface PlaceCallRequest {
 
 export type ProviderCallStatus = 'queued' | 'ringing' | 'in-progress' | TerminalStatus;
 
+/** What became of a request to move or end a live call: done, or the call had already ended. */
+export type LiveCallChange = 'done' | 'call_over';
+
 export interface TelephonyClient {
   /** Returns the provider's id for the new call. Throws ApplicationFailure (retryable or not). */
   placeCall(request: PlaceCallRequest): Promise<{ callSid: string }>;
   getCallStatus(callSid: string): Promise<ProviderCallStatus>;
+  /**
+   * Points a live call at a new media stream to our gateway (its old stream is gone). Missing
+   * where the provider has no mid-call update (Exotel: its flow has to come back by itself).
+   */
+  reattachStream?(callSid: string, callId: string): Promise<LiveCallChange>;
+  /** Ends a live call; missing where closing the stream already ends it. */
+  hangUp?(callSid: string): Promise<LiveCallChange>;
 }
 
 /** A call we did not place, as the provider's first request for it describes it. */
@@ -47,7 +57,8 @@ export interface InboundCallRequest {
 export type InboundRefusal = 'no_route' | 'mode_unsupported' | 'call_ended';
 
 export type InboundStart =
-  | { callId: string; mode: 'voicebot' }
+  /** holdLine: the stream is bridged to a model and survives its gateway (the provider holds the line when it drops). */
+  | { callId: string; mode: 'voicebot'; holdLine?: boolean }
   /** A keypad call: the first prompt the provider should play. */
   | { callId: string; mode: 'ivr'; prompt: NextPrompt }
   /** `refused` is the polite line to say before hanging up. */
@@ -72,6 +83,12 @@ export interface CallControl {
    * request gets the same call), routed by the dialled number; or says why not.
    */
   startInbound(call: InboundCallRequest): Promise<InboundStart>;
+  /**
+   * A bridged call's stream has ended and the provider's flow asks what next (Exotel's Passthru
+   * after the Voicebot applet): 'resume' when it was lost with its gateway and the call goes on
+   * (open the stream again), 'end' when it was closed on purpose or the call is over.
+   */
+  streamEnded?(callId: string): Promise<'resume' | 'end'>;
 }
 
 /** What a media session bridged to a speech-to-speech model asks of the call's workflow. */

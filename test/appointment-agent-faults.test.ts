@@ -75,3 +75,29 @@ describe('a worker dies during a tool call', () => {
     assert.equal(h.jupiter.reportsFor(callId).length, 1);
   });
 });
+
+describe('the model misbehaves', () => {
+  test('error events, rate limits and a malformed frame from Realtime cost nothing: the same session goes on and books', async () => {
+    const date = openDayAhead();
+    h.realtime.script([
+      { expectSpeech: false, respond: { say: 'Hello, City Clinic.', audioMs: 400 } },
+      { transcript: 'Book me at two.', respond: { toolCall: { name: 'create_appointment', arguments: { customer_name: 'Tara', date, time: '14:00' } }, then: { say: 'Booked.', audioMs: 300 } } },
+    ]);
+    const connections = h.realtime.connectionCount;
+    const { caller, callId } = await appointmentCall('CAmodelerrors001', 120);
+    await h.realtime.waitFor(() => h.realtime.connectionCount > connections && h.realtime.openConnections > 0, 10_000, 'the session');
+    await sleep(800);
+    h.realtime.sendError({ type: 'server_error', message: 'The server had an error while processing your request.' });
+    h.realtime.sendError({ type: 'invalid_request_error', code: 'rate_limit_exceeded', message: 'Rate limit reached for requests.' });
+    h.realtime.sendRateLimits([{ name: 'tokens', limit: 400000, remaining: 0, reset_seconds: 1.5 }]);
+    h.realtime.sendRaw('{"type": "response.output_audio.delta", "delta": '); // cut off mid-frame
+    h.realtime.sendRaw('{"type":"response.unknown_event_from_the_future"}');
+    caller.speak(await speak('Book me at two please.', 'en'));
+    caller.silence(800);
+    await eventually(async () => (await db.pg.query("SELECT 1 FROM appointments WHERE customer_name = 'Tara'")).rowCount || undefined, 20_000, 'the booking');
+    assert.equal(h.realtime.connectionCount, connections + 1, 'no reconnect: the session survived');
+    assert.equal(caller.closed, undefined, 'the line stayed open');
+    caller.stop();
+    assert.equal((await h.result(callId)).outcome, 'BOOKED');
+  });
+});

@@ -40,6 +40,8 @@ export async function freePort(): Promise<number> {
 export interface HarnessOptions {
   /** Extra environment for the gateway and workers, e.g. call policy. */
   env?: Record<string, string>;
+  /** Runs the gateway as a child process (like the workers) so a test can kill it. */
+  gatewayProcess?: boolean;
   /** 'offline': transcribe with the real speech host (tiny.en) instead of the scripted fake. */
   asr?: 'fake' | 'offline';
 }
@@ -59,6 +61,7 @@ export class Harness {
   private gateway?: http.Server;
   media?: import('../gateway/media/server').MediaStreams;
   private workers = new Map<string, ChildProcess>();
+  private gatewayChild?: ChildProcess;
   private env: Record<string, string> = {};
   private tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nerve-test-'));
 
@@ -142,9 +145,12 @@ export class Harness {
     const { dataConverter } = await import('../lib/data-converter');
     const { startTracing, tracingClientInterceptors } = await import('../lib/tracing'); // off unless the test sets OTEL_EXPORTER_OTLP_ENDPOINT
     this.client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverter(), interceptors: tracingClientInterceptors(startTracing('gateway')) });
-    const gateway = await startGatewayServer(this.client, cache(), loadConfig(), '127.0.0.1');
-    this.gateway = gateway.server;
-    this.media = gateway.media;
+    if (options.gatewayProcess) await this.startGateway();
+    else {
+      const gateway = await startGatewayServer(this.client, cache(), loadConfig(), '127.0.0.1');
+      this.gateway = gateway.server;
+      this.media = gateway.media;
+    }
     this.gatewayUrl = gatewayUrl;
     await Promise.all([this.startWorker('calls'), this.startWorker('speech')]);
   }
@@ -163,18 +169,37 @@ export class Harness {
 
   /** Starts a worker process and resolves once it polls its task queue. */
   async startWorker(kind: 'calls' | 'speech'): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', `${kind}.ts`)], {
+    this.workers.set(kind, await this.spawnService(path.join('workers', `${kind}.ts`), `${kind}-worker`, 'worker running'));
+  }
+
+  /** Starts the gateway as a child process (option gatewayProcess) on the harness's port; resolves once it listens. */
+  async startGateway(): Promise<void> {
+    this.gatewayChild = await this.spawnService(path.join('gateway', 'main.ts'), 'gateway', 'gateway listening');
+  }
+
+  /** Stops the child gateway: SIGKILL drops its sockets without a close frame, as in a crash; SIGTERM is a graceful shutdown. */
+  async killGateway(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
+    const child = this.gatewayChild;
+    this.gatewayChild = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Runs one of the project's entry points with the harness's environment; resolves once it logs `ready`. */
+  private async spawnService(script: string, service: string, ready: string): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
       cwd: ROOT,
-      env: { ...process.env, ...this.env, LOG_LEVEL: 'info', NERVE_SERVICE: `${kind}-worker` },
+      env: { ...process.env, ...this.env, LOG_LEVEL: 'info', NERVE_SERVICE: service },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.workers.set(kind, child);
     let output = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${kind} worker did not start: ${output}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`${service} did not start: ${output}`)), 60_000);
       const onData = (chunk: Buffer) => {
         output = (output + chunk).slice(-4000);
-        if (output.includes('worker running')) {
+        if (output.includes(ready)) {
           clearTimeout(timer);
           resolve();
         }
@@ -183,10 +208,11 @@ export class Harness {
       child.stderr!.on('data', onData);
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`${kind} worker exited with ${code}: ${output}`));
+        reject(new Error(`${service} exited with ${code}: ${output}`));
       });
     });
     child.removeAllListeners('exit');
+    return child;
   }
 
   /** Kills a worker the hard way, as a crash would. */
@@ -216,9 +242,10 @@ export class Harness {
   async stop(): Promise<void> {
     await recordHistories(this.client); // only with RECORD_HISTORIES=<dir>
     await Promise.all([...this.workers.keys()].map((k) => this.killWorker(k as 'calls' | 'speech')));
+    await this.killGateway();
     this.media?.closeAll();
     this.gateway?.closeAllConnections();
-    await new Promise((r) => this.gateway?.close(r));
+    if (this.gateway) await new Promise((r) => this.gateway!.close(r));
     await this.client?.connection.close();
     const { closeCache } = await import('../lib/cache');
     const { closeDb } = await import('../lib/db');

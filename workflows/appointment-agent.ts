@@ -2,10 +2,12 @@
 // the gateway) books, checks and cancels appointments with its tools, and the call's outcome
 // goes to Jupiter once. The conversation itself never passes through here; its tool calls and
 // transcript do.
+import { patched } from '@temporalio/workflow';
 import { maskPhone } from '../lib/phone';
 import { type AppointmentLedger, appointmentTools } from './appointment-tools';
 import { AgentDesk, type AgentEnding } from './engine/agent-desk';
 import { PhoneCall } from './engine/phone-call';
+import { StreamGuard } from './engine/stream-guard';
 import type { AppointmentAgentInput, CallOutcome, CallResult, Language } from './types';
 
 /** What the receptionist says when the call's time is up, before the line is closed. */
@@ -35,7 +37,11 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
   const unreachable = await call.reach();
   if (unreachable) return call.complete(unreachable, { reportFields: report(ledger) });
 
+  // Calls that started before the guard existed carry on without it (their histories have no watch).
+  const guard = patched('appointment-stream-guard') ? new StreamGuard(call, input.provider) : undefined;
+  guard?.start();
   const ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
+  await guard?.stop();
   return call.complete({ outcome: outcomeOf(ledger, desk, ending) }, { reportFields: report(ledger) });
 }
 

@@ -14,6 +14,7 @@ import { audioHashOf, languageOf, synthesizeToCache } from '../../speech/tts';
 import { sessionKey, ttsAudioKey } from '../../lib/keys';
 import { parseWav } from '../../lib/audio';
 import type { Cache } from '../../lib/cache';
+import { markStream } from '../../lib/stream-liveness';
 import type { Config } from '../../lib/config';
 import { logger } from '../../lib/logger';
 import { mediaStreamsActive } from '../../lib/metrics';
@@ -61,6 +62,7 @@ export class MediaStreams {
       const session = new MediaSession(ws, stream.codec, {
         control: this.control,
         agent: this.agent && { control: this.agent, bridge: (line) => this.bridge(this.agent!, line) },
+        markStream: (id, state) => markStream(this.cache, id, state),
         saveState: (id, state) => {
           publishSessionState(id, state); // who is speaking, for the dashboard's live view
           return state ? this.cache.set(sessionKey(id), JSON.stringify(state), SESSION_TTL_SECONDS) : this.cache.del(sessionKey(id));
@@ -80,6 +82,11 @@ export class MediaStreams {
         open.dec();
       });
     });
+  }
+
+  /** Shutdown: bridged calls are handed to recovery (re-attached to another gateway) rather than cut. */
+  async handOverBridged(): Promise<void> {
+    await Promise.all([...this.sessions].map((session) => session.handOver()));
   }
 
   /** Ends every stream (shutdown): sessions see the close like a dropped line. */

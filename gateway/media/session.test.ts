@@ -1,5 +1,6 @@
 // MediaSession on a real loopback WebSocket with a stub CallControl (no Temporal): the prompt
-// rules (newest wins, a goodbye always hangs up), frames during setup, and stalled updates.
+// rules (newest wins, a goodbye always hangs up), frames during setup, stalled updates, and the
+// liveness marks of a stream bridged to a model.
 process.env.NERVE_ENV ??= 'test';
 process.env.LOG_LEVEL ??= 'silent';
 import assert from 'node:assert/strict';
@@ -11,10 +12,11 @@ import { HttpError } from '../../lib/http-error';
 import { browserStreamCodec } from '../../providers/browser/stream';
 import { exotelStreamCodec } from '../../providers/exotel/stream';
 import type { MediaStreamCodec } from '../../providers/media-stream';
-import type { CallControl } from '../../providers/types';
+import type { AgentControl, CallControl } from '../../providers/types';
 import { StreamCaller } from '../../test/fakes/stream-caller';
 import { speak } from '../../test/speech';
 import type { NextPrompt } from '../../workflows/types';
+import type { AgentBridge, AgentLine } from './agent-bridge';
 import { MediaSession, type SessionDeps } from './session';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -258,5 +260,45 @@ describe('media session', () => {
     await caller.waitFor(() => hints.length > 0, 5000, 'the utterance to be transcribed');
     assert.deepEqual(hints, ['hi']);
     caller.close();
+  });
+});
+
+describe('a bridged stream vouches for itself', () => {
+  /** A session bridged to a stub model; records the stream's marks and status reports, and keeps the line the bridge was given. */
+  function bridged() {
+    const marks: string[] = [];
+    const reported: string[] = [];
+    const lines: AgentLine[] = [];
+    const s = stub(
+      { reportStatus: async (_id, event) => (reported.push(event.event), 'accepted') },
+      {
+        markStream: async (_id, state) => void marks.push(state),
+        agent: {
+          control: { callType: async () => 'appointment-agent' } as unknown as AgentControl,
+          bridge: (line) => (lines.push(line), { start: async () => {}, onCallerAudio: () => {}, close: () => {} }) as unknown as AgentBridge,
+        },
+      },
+    );
+    return { s, marks, reported, lines };
+  }
+
+  test('live while open; closed by the provider: marked closed and reported as the hang-up', async () => {
+    const b = bridged();
+    const caller = await connect(b.s);
+    caller.start('CA-bridged-1', { callId: 'call-b1' });
+    await caller.waitFor(() => b.marks.includes('live'), 3000, 'the live mark');
+    caller.stop();
+    await caller.waitFor(() => b.marks.at(-1) === 'closed' && b.reported.includes('terminal'), 3000, 'the closed mark');
+  });
+
+  test('our goodbye is marked closed-by-us before the socket closes, and is not reported as a hang-up', async () => {
+    const b = bridged();
+    const caller = await connect(b.s);
+    caller.start('CA-bridged-2', { callId: 'call-b2' });
+    await caller.waitFor(() => b.lines.length > 0 && b.marks.includes('live'), 3000, 'the bridge');
+    b.lines[0].hangUp('conversation finished');
+    await caller.waitFor(() => caller.closed !== undefined, 3000, 'the close');
+    assert.equal(b.marks.at(-1), 'closed-by-us');
+    assert.ok(!b.reported.includes('terminal'));
   });
 });

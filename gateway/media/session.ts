@@ -11,6 +11,7 @@ import { Endpointer, type SpeechEnd } from '../../lib/audio/endpointer';
 import { HttpError } from '../../lib/http-error';
 import { logger } from '../../lib/logger';
 import { frameHandlingSeconds } from '../../lib/metrics';
+import { STREAM_REFRESH_MS, type StreamLiveness } from '../../lib/stream-liveness';
 import { TimingRing } from '../../lib/timing-ring';
 import type { Language, NextPrompt } from '../../workflows/types';
 import { languageOf } from '../../speech/tts';
@@ -45,6 +46,8 @@ export interface SessionDeps {
   saveState(callId: string, state: Record<string, unknown> | undefined): Promise<void>;
   /** Speech-to-speech calls (the appointment agent) are bridged to a model instead of prompted. */
   agent?: { control: AgentControl; bridge(line: AgentLine): AgentBridge };
+  /** A bridged stream vouches for itself while live and says how it closed (lib/stream-liveness.ts). */
+  markStream?(callId: string, state: StreamLiveness): Promise<void>;
   vad: { minSpeechMs: number; endSilenceMs: number };
   fillerAfterMs: number;
   startTimeoutMs: number;
@@ -68,6 +71,7 @@ export class MediaSession {
   /** Set on a speech-to-speech call: the model's voice and the bridge to it. */
   private agentVoice?: AgentVoice;
   private bridge?: AgentBridge;
+  private livenessTimer?: NodeJS.Timeout;
   private readonly frame = new Int16Array(FRAME_SAMPLES);
   private frameFill = 0;
   private decoded = new Int16Array(FRAME_SAMPLES * 10);
@@ -79,6 +83,8 @@ export class MediaSession {
   private lastPromptSeq = 0;
   /** We closed the stream after the goodbye: not a hang-up to report. */
   private endedByUs = false;
+  /** A gateway shutting down let go of this bridged call: the workflow re-attaches it elsewhere. */
+  private handedOver = false;
   private readonly log;
   private readonly startTimer: NodeJS.Timeout;
   /** Inbound frame handling time (ms), for the benchmark. */
@@ -202,18 +208,53 @@ export class MediaSession {
       callSid: this.callSid,
       audio: audioConverterFor(this.format),
       voice: this.agentVoice,
-      hangUp: (reason) => {
-        this.endedByUs = true;
-        this.close(1000, reason);
-      },
+      hangUp: (reason) => this.hangUpBridged(reason),
       onTranscript: (line) => this.showLine(line.speaker === 'agent' ? 'bot' : 'caller', line.text),
     });
     this.bridge = bridge;
     this.phase = 'live';
     this.log.info({ callId: this.callId, streamSid: this.streamSid, format: this.format }, 'media stream bridged to the model');
+    this.vouchForStream();
     await this.deps.control.reportStatus(this.callId, { callSid: this.callSid, event: 'answered' });
     await bridge.start();
     this.publish('bridged');
+  }
+
+  /** While this process lives, the stream's mark stays fresh; the workflow re-attaches a call whose mark expired. */
+  private vouchForStream(): void {
+    const mark = () => this.deps.markStream?.(this.callId, 'live').catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not refresh the stream mark'));
+    void mark();
+    this.livenessTimer = setInterval(mark, STREAM_REFRESH_MS);
+    this.livenessTimer.unref();
+  }
+
+  /**
+   * Our goodbye: the stream is marked closed on purpose before the socket closes, so whoever asks
+   * next (the workflow's watch, Exotel's Passthru) knows the line is not to be re-attached.
+   */
+  private hangUpBridged(reason: string): void {
+    if (this.endedByUs) return;
+    this.endedByUs = true;
+    clearInterval(this.livenessTimer);
+    this.livenessTimer = undefined;
+    const marked = this.deps.markStream?.(this.callId, 'closed-by-us') ?? Promise.resolve();
+    void marked
+      .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not mark the stream closed'))
+      .finally(() => this.close(1000, reason));
+  }
+
+  /**
+   * Graceful shutdown: a bridged call is not cut but handed to recovery. The mark says so before
+   * the socket closes; Twilio then holds the caller until the workflow re-points the call at
+   * another gateway, and Exotel's Passthru sends the flow back to the Voicebot applet.
+   */
+  async handOver(): Promise<void> {
+    if (!this.bridge || this.phase !== 'live' || this.endedByUs) return;
+    this.handedOver = true;
+    clearInterval(this.livenessTimer);
+    this.livenessTimer = undefined;
+    await this.deps.markStream?.(this.callId, 'handed-over').catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not hand the stream over'));
+    this.close(1001, 'gateway shutting down');
   }
 
   private handleBridged(event: Exclude<StreamEvent, { kind: 'start' | 'connected' }>): void {
@@ -410,8 +451,13 @@ export class MediaSession {
     this.playback?.stop();
     this.endpointer?.dispose();
     this.bridge?.close();
-    // The stream ended without our goodbye (provider stop, hang-up, dropped line): the call is over.
-    if (this.callId && !this.endedByUs) {
+    if (this.livenessTimer) {
+      clearInterval(this.livenessTimer);
+      // Closed by the provider (the caller left), not lost: nothing is re-attached. Our goodbye was marked already.
+      void this.deps.markStream?.(this.callId, 'closed').catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not mark the stream closed'));
+    }
+    // The stream ended without our goodbye or a hand-over (provider stop, hang-up, dropped line): the call is over.
+    if (this.callId && !this.endedByUs && !this.handedOver) {
       this.deps.control
         .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed' })
         .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not report the hang-up'));

@@ -37,6 +37,12 @@ const PassthruQuery = z.object({
   CallType: z.string().max(32).optional(),
 });
 
+/** The Passthru after the Voicebot applet: Exotel adds the stream's own fields (Stream[Status], Stream[DisconnectedBy], ...), not needed here. */
+const StreamEndedQuery = z.object({
+  CallSid: z.string().min(1).max(64),
+  CustomField: z.string().max(128).optional(),
+});
+
 const PromptQuery = z.object({
   CallSid: z.string().min(1).max(64),
   CustomField: z.string().max(128).optional(),
@@ -123,6 +129,16 @@ export function exotelWebhooks(control: CallControl): Router {
     // The flow branches on our status: 200 loops back to the Greeting for the next prompt,
     // 302 goes to the closing Greeting and hangs up.
     res.status(next.hangup ? 302 : 200).json({ call_id: callId, prompt: next.id, hangup: next.hangup });
+  });
+
+  // A bridged call's Voicebot applet ended and the flow asks what next: 200 goes back to the
+  // Voicebot applet (the stream was lost with its gateway: the new session resumes the call),
+  // 302 to the hang-up branch (our goodbye, or a call that is over or unknown).
+  router.get('/:secret/stream-ended', async (req, res) => {
+    const query = StreamEndedQuery.parse(req.query);
+    const callId = await control.resolveCallId(query.CallSid, query.CustomField);
+    const next = callId && control.streamEnded ? await control.streamEnded(callId) : 'end';
+    res.status(next === 'resume' ? 200 : 302).json({ call_id: callId ?? null, resume: next === 'resume' });
   });
 
   // Exotel also sends HEAD to this URL and expects the same headers; Express answers HEAD with the GET route.

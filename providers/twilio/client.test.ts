@@ -80,4 +80,27 @@ describe('twilio client', () => {
     await withEnv({ TWILIO_FROM_NUMBER: '' }, () => rejectsWith(new clientModule.TwilioClient().placeCall(request()), 'ProviderConfig', true));
     assert.equal(fake.creates.length, before, 'nothing was dialled');
   });
+
+  test('reattachStream re-points a live call at a new <Connect><Stream> that holds the line; an ended call is call_over', async () => {
+    const client = new clientModule.TwilioClient();
+    const { callSid } = await client.placeCall(request({ callId: 'call-reattach' }));
+    fake.statusOfCall.set(callSid, 'in-progress');
+    assert.equal(await client.reattachStream(callSid, 'call-reattach'), 'done');
+    const update = fake.updates.at(-1)!;
+    assert.equal(update.callSid, callSid);
+    assert.deepEqual(update.stream, { url: 'wss://calls.example.test/media/twilio', parameters: { callId: 'call-reattach' } });
+    assert.deepEqual(update.verbs.at(-1), { verb: 'Pause', length: 30 });
+    fake.statusOfCall.set(callSid, 'completed');
+    assert.equal(await client.reattachStream(callSid, 'call-reattach'), 'call_over', '21220: not in progress');
+    assert.equal(await client.reattachStream('CA' + '8'.repeat(32), 'call-reattach'), 'call_over', '404');
+  });
+
+  test('hangUp sets Status=completed; a call already ended is call_over', async () => {
+    const client = new clientModule.TwilioClient();
+    const { callSid } = await client.placeCall(request({ callId: 'call-hangup' }));
+    fake.statusOfCall.set(callSid, 'in-progress');
+    assert.equal(await client.hangUp(callSid), 'done');
+    assert.equal(fake.updates.at(-1)!.form.get('Status'), 'completed');
+    assert.equal(await client.hangUp(callSid), 'call_over', 'hung up already');
+  });
 });

@@ -4,8 +4,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../lib/config';
 import { basicAuth, providerFailure, providerRequest } from '../http';
-import type { PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../types';
-import { twilioWebhookUrl } from './urls';
+import type { LiveCallChange, PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../types';
+import { connectStreamTwiml } from './twiml';
+import { twilioStreamUrl, twilioWebhookUrl } from './urls';
 
 /** Twilio's error body: { code, message, more_info, status }. */
 interface TwilioError {
@@ -13,6 +14,9 @@ interface TwilioError {
   message?: string;
   more_info?: string;
 }
+
+/** Twilio's answer to an update of a call that is no longer live: "Call is not in-progress. Cannot redirect." */
+const CALL_NOT_IN_PROGRESS = 21220;
 
 /** The call progress events we subscribe to; answered and completed drive the workflow. */
 const STATUS_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
@@ -63,6 +67,24 @@ export class TwilioClient implements TelephonyClient {
     const body = (await response.json().catch(() => ({}))) as { status?: string } & TwilioError;
     if (!response.ok) throw failure(response.status, body);
     return toCallStatus(body.status);
+  }
+
+  /** Replaces what the live call is doing with a new <Connect><Stream> (and the hold after it). */
+  reattachStream(callSid: string, callId: string): Promise<LiveCallChange> {
+    return this.updateCall(callSid, { Twiml: connectStreamTwiml(twilioStreamUrl(), callId, this.config.TWILIO_STREAM_HOLD_SECONDS) });
+  }
+
+  hangUp(callSid: string): Promise<LiveCallChange> {
+    return this.updateCall(callSid, { Status: 'completed' });
+  }
+
+  /** POST to the call resource; a call that has already ended (404, 21220) is an answer, not a failure. */
+  private async updateCall(callSid: string, fields: Record<string, string>): Promise<LiveCallChange> {
+    const response = await this.send(`${this.callsUrl}/${encodeURIComponent(callSid)}.json`, { method: 'POST', body: new URLSearchParams(fields) });
+    const body = (await response.json().catch(() => ({}))) as TwilioError;
+    if (response.ok) return 'done';
+    if (response.status === 404 || body.code === CALL_NOT_IN_PROGRESS) return 'call_over';
+    throw failure(response.status, body);
   }
 }
 

@@ -14,4 +14,10 @@ export const twilioEnv = z.object({
    * the reprompt, and the workflow's own timer stays a backstop.
    */
   TWILIO_GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(6),
+  /**
+   * Bridged (speech-to-speech) calls: seconds of <Pause> after <Connect><Stream>, so a stream that
+   * drops because its gateway died leaves the caller on the line while the workflow re-points the
+   * call at a new stream (REST call update). The workflow hangs up by REST when it ends the call.
+   */
+  TWILIO_STREAM_HOLD_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
 });

@@ -9,12 +9,17 @@ export const xmlEscape = (value: string) => value.replace(/[&<>"']/g, (c) => XML
 
 const document = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
 
-/** <Connect><Stream> makes the stream bidirectional and holds the call until the socket closes. */
-export function connectStreamTwiml(streamUrl: string, callId: string): string {
+/**
+ * <Connect><Stream> makes the stream bidirectional and holds the call until the socket closes;
+ * then Twilio goes on with the next verb. `holdSeconds` adds a <Pause> there, so a stream lost
+ * with its gateway keeps the caller on the line until the workflow re-attaches it.
+ */
+export function connectStreamTwiml(streamUrl: string, callId: string, holdSeconds?: number): string {
   return document(
     `<Connect><Stream url="${xmlEscape(streamUrl)}">` +
       `<Parameter name="callId" value="${xmlEscape(callId)}"/>` +
-      '</Stream></Connect>',
+      '</Stream></Connect>' +
+      (holdSeconds ? `<Pause length="${Math.round(holdSeconds)}"/>` : ''),
   );
 }
 

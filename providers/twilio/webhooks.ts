@@ -105,7 +105,7 @@ export function twilioWebhooks(control: CallControl): Router {
   /** The TwiML that answers a call we did not place: the stream, the first <Gather>, or the polite refusal. */
   const inboundTwiml = (started: InboundStart): string => {
     if ('refused' in started) return hangupTwiml({ id: 'refused', text: started.refused });
-    if (started.mode === 'voicebot') return connectStreamTwiml(twilioStreamUrl(), started.callId);
+    if (started.mode === 'voicebot') return connectStreamTwiml(twilioStreamUrl(), started.callId, started.holdLine ? loadConfig().TWILIO_STREAM_HOLD_SECONDS : undefined);
     return promptTwiml(started.callId, started.prompt);
   };
 

@@ -9,20 +9,19 @@
  * the stub keeps a ~20 s prompt playing (Playback paces it in 200 ms chunks with marks).
  * Both processes share this machine's cores (and the machine may be shared): figures are noisy.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CallControl } from '../../providers/types';
 import type { MediaSession } from '../../gateway/media/session';
 import type { NextPrompt } from '../../workflows/types';
+import { measureWindow, nextMessage, percentile, sleep, tableRow } from './measure';
 
 const STREAMS = (process.env.MEDIA_BENCH_STREAMS ?? '25,50,100,200').split(',').map(Number);
 const SECONDS = Number(process.env.MEDIA_BENCH_SECONDS ?? 10);
 const PROVIDERS = (process.env.MEDIA_BENCH_PROVIDERS ?? 'exotel,twilio').split(',') as ('exotel' | 'twilio')[];
 const WARMUP_MS = 2000;
-const LOOP_RESOLUTION_MS = 10;
 const PROMPT_TEXT =
   'Hello, this is a call from the restaurant about your order. We have received it and the kitchen is ' +
   'preparing it now. A rider will pick it up shortly and bring it to your address. If anything is wrong ' +
@@ -30,15 +29,7 @@ const PROMPT_TEXT =
 
 const HEADERS = ['provider', 'streams', 'in frames/s', 'frame p50 µs', 'frame p99 µs', 'out jitter p99 ms', 'loop lag p99 ms', 'gateway CPU %', 'CPU ms/stream-s',
   '| callers:', 'late frames', 'max send lag ms', 'out audio', 'barge-ins', 'CPU %', 'sustained'];
-const row = (values: (string | number)[]) => values.map((v, i) => (i === 0 ? String(v).padEnd(HEADERS[i].length) : String(v).padStart(HEADERS[i].length))).join('  ');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
-const nextMessage = (child: ChildProcess, type: string) =>
-  new Promise<any>((resolve, reject) => {
-    const onMessage = (m: any) => m?.type === type && (child.off('message', onMessage), resolve(m));
-    child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`callers exited (${code}) before '${type}'`)));
-  });
+const row = tableRow(HEADERS);
 
 async function main(): Promise<void> {
   Object.assign(process.env, {
@@ -94,15 +85,7 @@ async function main(): Promise<void> {
       // Start of the window: where each session's records stand now.
       const marks = new Map<MediaSession, { frames: number; jitter: number }>();
       for (const s of media.sessions) marks.set(s, { frames: s.frameTimesMs.count, jitter: s.playbackJitterMs?.count ?? 0 });
-      const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-      loop.enable();
-      child.send('measure');
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      await sleep(SECONDS * 1000);
-      const cpu = process.cpuUsage(cpu0);
-      const wallMs = performance.now() - t0;
-      loop.disable();
+      const { wallMs, cpuMs, loopLagP99 } = await measureWindow(child, SECONDS);
       const frameTimes: number[] = [];
       const jitter: number[] = [];
       for (const [s, mark] of marks) {
@@ -120,7 +103,6 @@ async function main(): Promise<void> {
       // Sustained: every frame handled, outbound on time (well inside Playback's 240 ms lead), callers not held up.
       const ok = frameTimes.length >= 0.99 * n * 50 * (wallMs / 1000) && percentile(jitter, 99) < 100 && callers.late <= 0.001 * callers.sent;
       if (ok) sustained[provider] = Math.max(sustained[provider] ?? 0, n);
-      const cpuMs = (cpu.user + cpu.system) / 1000;
       console.log(row([
         provider,
         n,
@@ -128,7 +110,7 @@ async function main(): Promise<void> {
         (percentile(frameTimes, 50) * 1000).toFixed(0),
         (percentile(frameTimes, 99) * 1000).toFixed(0),
         percentile(jitter, 99).toFixed(1),
-        loop.count ? Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS).toFixed(1) : 'stalled',
+        loopLagP99,
         ((cpuMs / wallMs) * 100).toFixed(1),
         (cpuMs / (n * (wallMs / 1000))).toFixed(2),
         '|',

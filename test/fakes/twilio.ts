@@ -21,6 +21,16 @@ export interface CreateCallRequest {
   form: URLSearchParams;
 }
 
+/** A POST to a live call's resource (Calls/{CallSid}.json): new TwiML or Status=completed. */
+export interface CallUpdate {
+  callSid: string;
+  form: URLSearchParams;
+  /** The new TwiML's <Connect><Stream>, which the test opens as Twilio would. */
+  stream?: { url: string; parameters: Record<string, string> };
+  /** The new TwiML's verbs. */
+  verbs: TwimlVerb[];
+}
+
 export interface TwilioFailure {
   status: number;
   code: number;
@@ -87,6 +97,7 @@ export function gatheredDigits(keys: string, attrs: Record<string, string>): { d
 
 export class FakeTwilio {
   readonly creates: CreateCallRequest[] = [];
+  readonly updates: CallUpdate[] = [];
   readonly statusOfCall = new Map<string, string>();
   /** Answers the next create requests with this error (e.g. 429 / 20429) instead of dialling. */
   readonly failNext: TwilioFailure[] = [];
@@ -154,6 +165,30 @@ export class FakeTwilio {
       res.json({ sid: callSid, account_sid: this.accountSid, status });
     });
 
+    // Updating a live call: new TwiML replaces what it does (an open stream gets `stop`), or
+    // Status=completed hangs it up. A call that has ended cannot be redirected (21220).
+    app.post('/2010-04-01/Accounts/:account/Calls/:file', (req, res) => {
+      if (!authenticated(req, res)) return;
+      const callSid = req.params.file.replace(/\.json$/, '');
+      const status = this.statusOfCall.get(callSid);
+      if (!status) return fail(res, { status: 404, code: 20404, message: `The requested resource ${req.path} was not found` });
+      const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+      const twiml = form.get('Twiml');
+      const newStatus = form.get('Status');
+      if (!twiml && !form.get('Url') && !newStatus) return fail(res, { status: 400, code: 21205, message: 'Url parameter is required' });
+      if (status !== 'in-progress') return fail(res, { status: 400, code: 21220, message: 'Call is not in-progress. Cannot redirect.' });
+      let verbs: TwimlVerb[] = [];
+      try {
+        verbs = twiml ? readTwiml(twiml) : [];
+      } catch (err) {
+        return fail(res, { status: 400, code: 12100, message: `Document parse failure: ${(err as Error).message}` });
+      }
+      const connect = verbs.find((v) => v.verb === 'Connect');
+      this.updates.push({ callSid, form, verbs, stream: connect && { url: connect.streamUrl, parameters: connect.parameters } });
+      res.json({ sid: callSid, account_sid: this.accountSid, status: newStatus ?? status });
+      if (newStatus === 'completed') void this.sendStatus(callSid, 'completed').catch(() => {});
+    });
+
     this.server = http.createServer(app);
     this.url = await listenOnLoopback(this.server);
     return this.url;
@@ -193,6 +228,17 @@ export class FakeTwilio {
     const text = await response.text();
     if (!response.ok) throw new Error(`voice webhook answered ${response.status}: ${text}`);
     return text;
+  }
+
+  /** Waits for an update of a live call (e.g. the workflow re-pointing it at a new stream). */
+  async waitForUpdate(callSid: string, match: (update: CallUpdate) => boolean = () => true, timeoutMs = 30_000): Promise<CallUpdate> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.updates.find((u) => u.callSid === callSid && match(u));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no update of ${callSid} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   /** The latest call placed for one of our calls (its voice Url carries our call id). */

@@ -1,5 +1,5 @@
 // Reads the TwiML our gateway answers, as Twilio would: a <Response> of verbs, with <Say>,
-// <Play> (and <Pause>) nested in <Gather>. Only the verbs our calls use are known; anything else,
+// <Play> (and <Pause>) nested in <Gather>, and a <Pause> holding the line after a stream. Only the verbs our calls use are known; anything else,
 // or malformed markup, throws, because Twilio would answer it with an application error.
 export interface TwimlSpeech {
   verb: 'Play' | 'Say';
@@ -12,6 +12,7 @@ export type TwimlVerb =
   | TwimlSpeech
   | { verb: 'Gather'; attrs: Record<string, string>; nested: TwimlSpeech[] }
   | { verb: 'Hangup' }
+  | { verb: 'Pause'; length: number }
   | { verb: 'Connect'; streamUrl: string; parameters: Record<string, string> };
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -77,6 +78,8 @@ export function readTwiml(xml: string): TwimlVerb[] {
         return { verb: 'Gather', attrs: node.attrs, nested: node.children.map(speech) };
       case 'Hangup':
         return { verb: 'Hangup' };
+      case 'Pause': // length defaults to 1 second
+        return { verb: 'Pause', length: node.attrs.length === undefined ? 1 : Number(node.attrs.length) };
       case 'Connect': {
         const stream = node.children.find((c) => c.name === 'Stream');
         if (!stream?.attrs.url) throw new Error('TwiML: <Connect> needs a <Stream url>');

@@ -84,7 +84,7 @@ export class ScriptedResponsePlayer {
       this.sendChunk();
       if (this.sentChunks === this.chunks.length) return this.finish('completed');
       // Scheduled against the start, so timer lateness does not add up.
-      if (spec.paced) this.timer = setTimeout(sendNext, Math.max(0, startedAt + this.sentChunks * chunkMs - Date.now()));
+      if (spec.paced) this.timer = setTimeout(sendNext, Math.max(0, startedAt + this.sentChunks * (spec.intervalMs ?? chunkMs) - Date.now()));
       else sendNext();
     };
     sendNext();

@@ -20,6 +20,8 @@ export interface SayResponse {
   paced?: boolean;
   /** Audio per delta; default 100 ms. */
   chunkMs?: number;
+  /** Paced: time between deltas; default chunkMs (real time). Longer leaves gaps, as a model slower than real time would. */
+  intervalMs?: number;
 }
 
 export interface ToolCallResponse {

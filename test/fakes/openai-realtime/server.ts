@@ -43,8 +43,17 @@ export class FakeRealtimeServer {
   private readonly wss = new WebSocketServer({ noServer: true });
   private nextId = 0;
 
-  constructor(options: { apiKey?: string } = {}) {
+  private readonly record: boolean;
+  private readonly observe?: (direction: 'received' | 'sent', connection: number, event: Json) => void;
+
+  /**
+   * record false: keep no events (a benchmark's thousands of frames a second); observe: each event
+   * as it is received or just before it is sent, for timing.
+   */
+  constructor(options: { apiKey?: string; record?: boolean; observe?: (direction: 'received' | 'sent', connection: number, event: Json) => void } = {}) {
     this.apiKey = options.apiKey ?? 'sk-fake-realtime-0123456789abcdef';
+    this.record = options.record ?? true;
+    this.observe = options.observe;
     this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
   }
 
@@ -145,8 +154,14 @@ export class FakeRealtimeServer {
     const session = new FakeRealtimeSession(ws, {
       script: this.scripted,
       newId: (prefix) => `${prefix}_${String(++this.nextId).padStart(4, '0')}`,
-      received: (event) => this.received.push({ connection, event }),
-      sent: (event) => this.sent.push({ connection, event }),
+      received: (event) => {
+        this.observe?.('received', connection, event);
+        if (this.record) this.received.push({ connection, event });
+      },
+      sent: (event) => {
+        this.observe?.('sent', connection, event);
+        if (this.record) this.sent.push({ connection, event });
+      },
       functionOutput: (callId, output) => this.functionOutputs.push({ callId, output }),
       unscriptedSpeech: (itemId) => this.unscriptedSpeech.push(itemId),
     }, model);

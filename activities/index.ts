@@ -2,4 +2,5 @@
 export { placeCall, fetchCallStatus } from './telephony';
 export { recordCall } from './persistence';
 export { deliverToJupiter } from './jupiter';
+export { deliverHandoffContext } from './agent-desk';
 export { listAvailableSlots, createAppointment, findAppointment, cancelAppointment } from './appointments';

@@ -9,9 +9,11 @@ import {
 } from '../messages';
 import type { CallInput, CallResult, CallState, CallStatus } from '../types';
 import { maskPhone } from '../../lib/phone';
+import { CallContextKeeper } from './call-context';
 import { Conversation } from './conversation';
 import { Dialler } from './dialler';
 import { CallJournal } from './journal';
+import { Lifecycle, ORCHESTRATOR } from './lifecycle';
 import { Reporter } from './report';
 import type { Answer, CalleeInput, CallSpec, Decision } from './spec';
 
@@ -22,6 +24,9 @@ export class PhoneCall {
   private readonly dialler: Dialler;
   private readonly conversation: Conversation;
   private readonly reporter: Reporter;
+  private readonly context: CallContextKeeper;
+  /** CREATED → ACTIVE (answered) → ENDED (outcome known); the API reads it and writes turns and events through it. */
+  readonly lifecycle: Lifecycle;
   private decision?: Decision;
 
   constructor(
@@ -40,12 +45,15 @@ export class PhoneCall {
       reportStatus: 'PENDING',
     };
     this.journal = new CallJournal(() => this.record());
+    // Our bots' calls start and end themselves and have no human path yet: no handoff rules or agent desk.
+    this.context = new CallContextKeeper(spec.callType, undefined);
+    this.lifecycle = new Lifecycle({ callType: spec.callType, journal: this.journal, context: this.context, externallyDriven: false });
     this.dialler = new Dialler(spec, input, this.state, this.journal, {
       beforeDial: () => this.conversation.playFirst(),
       status: (status, details) => this.setStatus(status, details),
     });
     this.conversation = new Conversation(spec, input, this.state, this.journal, this.dialler);
-    this.reporter = new Reporter(this.callId, input, this.journal);
+    this.reporter = new Reporter(this.callId, input.policy, this.journal);
 
     setHandler(callStateQuery, () => this.state);
     setHandler(providerStatusSignal, (event) => this.dialler.onProviderStatus(event));
@@ -75,6 +83,7 @@ export class PhoneCall {
     const dialled = await this.dialler.dialUntilAnswered();
     if (dialled === 'answered') {
       this.conversation.started();
+      this.lifecycle.activate(ORCHESTRATOR);
       return undefined;
     }
     return { outcome: dialled === 'failed' ? 'FAILED' : 'NO_ANSWER' };
@@ -128,6 +137,11 @@ export class PhoneCall {
     this.journal.save();
   }
 
+  /** A fact the caller gave (a collected field): part of the call's context. */
+  noteEntity(name: string, value: string): void {
+    this.context.note(name, value);
+  }
+
   said(line: { speaker: 'bot' | 'caller'; text: string }): void {
     this.journal.said(line);
     this.journal.save();
@@ -137,6 +151,7 @@ export class PhoneCall {
   async complete(decision: Decision, details: { reportFields: Record<string, unknown>; orderStatus?: string; riderCallId?: string }): Promise<CallResult> {
     this.decision = decision;
     this.conversation.close();
+    this.lifecycle.end(ORCHESTRATOR, decision.outcome);
     this.state.outcome = decision.outcome;
     upsertSearchAttributes([{ key: OutcomeKey, value: decision.outcome }]);
     this.journal.event('outcome', { ...decision });
@@ -223,6 +238,7 @@ export class PhoneCall {
       attempts: this.state.attempts,
       answeredAt: this.state.answeredAt,
       endedAt: this.state.status === 'COMPLETED' ? new Date().toISOString() : undefined,
+      lifecycle: this.lifecycle.record({ source: 'nerve' }),
     };
   }
 }

@@ -138,7 +138,7 @@ const BaseEnv = z.object({
   CONTEXT_SUMMARY_EVERY_TURNS: z.coerce.number().int().min(0).default(4), // the model re-summarizes after this many turns; 0: never (deterministic summary only)
   HANDOFF_MISUNDERSTANDING_LIMIT: z.coerce.number().int().min(1).max(20).default(3), // misunderstood turns in a row before a person takes over
   AGENT_DESK_URL: optionalUrl, // the agent desktop's webhook for a handoff's context; unset: the agent page only
-  AGENT_DESK_SECRET: z.string().min(16).optional(), // signs that webhook (X-Nerve-Signature) and the agent page's links; required with AGENT_DESK_URL
+  AGENT_DESK_SECRET: z.preprocess((v) => v || undefined, z.string().min(16).optional()), // signs that webhook (X-Nerve-Signature) and the agent page's links; required with AGENT_DESK_URL
 });
 
 

@@ -128,7 +128,7 @@ describe('invariants, one at a time', () => {
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error, 'unknown_call');
     assert.equal((await post('call-no-such-call', '/events', { type: 'sentiment', data: {} })).status, 404);
-    assert.equal((await post('not a call', '/end', { reason: 'x' })).status, 404);
+    assert.equal((await post('not a call', '/end', { reason: 'x' })).status, 400);
     assert.equal((await db.pg.query("SELECT 1 FROM calls WHERE id = 'call-no-such-call'")).rowCount, 0);
   });
 

@@ -30,11 +30,7 @@ export function lifecycleApi(client: Client, config: Config): Router {
   const handle = (callId: string) => client.workflow.getHandle(callId);
   const timed = <T>(call: () => Promise<T>) => client.withDeadline(Date.now() + config.UPDATE_DEADLINE_MS, call);
   const idempotencyKey = (req: Request) => IdempotencyKeySchema.parse(req.get('idempotency-key') || undefined);
-  const callIdOf = (req: Request) => {
-    const parsed = CallIdSchema.safeParse(req.params.id);
-    if (!parsed.success) throw new HttpError(404, 'unknown_call', 'not a call id');
-    return parsed.data;
-  };
+  const callIdOf = (req: Request) => CallIdSchema.parse(req.params.id);
 
   router.post('/calls', async (req, res) => {
     const request = RegisterCallSchema.parse(req.body);

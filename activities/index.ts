@@ -1,5 +1,5 @@
 // Activities of the calls task queue. Speech activities (activities/speech.ts) run on the speech queue.
-export { placeCall, fetchCallStatus } from './telephony';
+export { placeCall, fetchCallStatus, transferToAgent } from './telephony';
 export { recordCall } from './persistence';
 export { deliverToJupiter } from './jupiter';
 export { deliverHandoffContext } from './agent-desk';

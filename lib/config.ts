@@ -137,6 +137,11 @@ const BaseEnv = z.object({
   // Call lifecycle, context and handoff (workflows/engine/lifecycle.ts)
   CONTEXT_SUMMARY_EVERY_TURNS: z.coerce.number().int().min(0).default(4), // the model re-summarizes after this many turns; 0: never (deterministic summary only)
   HANDOFF_MISUNDERSTANDING_LIMIT: z.coerce.number().int().min(1).max(20).default(3), // misunderstood turns in a row before a person takes over
+  HANDOFF_AGENT: z.string().regex(/^(\+[1-9]\d{7,14}|sip:[^\s<>"]{3,200})$/, 'an E.164 number or a sip: address').optional().or(z.literal('').transform(() => undefined)), // who takes handed-off calls of our own bots (Twilio)
+  HANDOFF_RING_SECONDS: z.coerce.number().int().min(5).max(120).default(20),
+  HANDOFF_NO_AGENT: z.enum(['bot', 'voicemail']).default('voicemail'), // nobody answered: back to the bot, or HANDOFF_VOICEMAIL_TEXT and goodbye
+  HANDOFF_VOICEMAIL_TEXT: z.string().trim().min(1).max(300).default('Sorry, all our colleagues are busy. We will call you back soon. Goodbye.'),
+  HANDOFF_WRAP_UP_SECONDS: z.coerce.number().int().min(0).default(300), // how long a handed-off call waits for the agent's disposition before it reports
   AGENT_DESK_URL: optionalUrl, // the agent desktop's webhook for a handoff's context; unset: the agent page only
   AGENT_DESK_SECRET: z.preprocess((v) => v || undefined, z.string().min(16).optional()), // signs that webhook (X-Nerve-Signature) and the agent page's links; required with AGENT_DESK_URL
 });

@@ -8,6 +8,7 @@ import type {
 } from '../workflows/messages';
 import type { MediaStreamCodec } from './media-stream';
 import type { CallMode, CallType, NextPrompt, TerminalStatus } from '../workflows/types';
+import type { AgentLegAnswer, AgentLegEvent } from '../workflows/lifecycle-types';
 
 export interface PlaceCallRequest {
   callId: string;
@@ -21,10 +22,21 @@ export interface PlaceCallRequest {
 
 export type ProviderCallStatus = 'queued' | 'ringing' | 'in-progress' | TerminalStatus;
 
+/** A warm handoff: move the live call to an agent, who hears the summary first. */
+export interface AgentTransferRequest {
+  callId: string;
+  callSid: string;
+  /** E.164 number or sip: address. */
+  agent: string;
+  ringSeconds: number;
+}
+
 export interface TelephonyClient {
   /** Returns the provider's id for the new call. Throws ApplicationFailure (retryable or not). */
   placeCall(request: PlaceCallRequest): Promise<{ callSid: string }>;
   getCallStatus(callSid: string): Promise<ProviderCallStatus>;
+  /** Moves a live call to a person (absent: the provider cannot move a call mid-way; its flow must). */
+  transferToAgent?(request: AgentTransferRequest): Promise<void>;
 }
 
 /** A call we did not place, as the provider's first request for it describes it. */
@@ -72,6 +84,10 @@ export interface CallControl {
    * request gets the same call), routed by the dialled number; or says why not.
    */
   startInbound(call: InboundCallRequest): Promise<InboundStart>;
+  /** What the agent hears before the caller is bridged: the handoff's summary (undefined: no handoff). */
+  handoffWhisper?(callId: string): Promise<string | undefined>;
+  /** The agent leg's progress; answers what to do with the caller next. */
+  agentLeg?(callId: string, event: AgentLegEvent): Promise<AgentLegAnswer>;
 }
 
 /** What a media session bridged to a speech-to-speech model asks of the call's workflow. */

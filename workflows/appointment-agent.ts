@@ -30,13 +30,23 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
     input,
   );
   const ledger: AppointmentLedger = { booked: [], cancelled: [] };
-  const desk = new AgentDesk(call, appointmentTools(call.callId, maskPhone(request.phone), ledger));
+  const desk = new AgentDesk(call, appointmentTools(call.callId, maskPhone(request.phone), ledger, (reason) => call.handOff(reason, 'model')));
 
   const unreachable = await call.reach();
   if (unreachable) return call.complete(unreachable, { reportFields: report(ledger) });
 
-  const ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
-  return call.complete({ outcome: outcomeOf(ledger, desk, ending) }, { reportFields: report(ledger) });
+  let ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
+  let personTookIt = false;
+  // Handed to a person (only when a transfer is configured): wait for the human leg; with nobody
+  // answering and "back to the bot" configured, the receptionist carries on.
+  while (ending === 'handed-off') {
+    personTookIt = await call.humanLeg();
+    if (personTookIt || call.hungUp()) break;
+    ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
+  }
+  // A call handed to a person is escalated, whether the person took it or a call back is owed.
+  const outcome = personTookIt || ending === 'handed-off' || call.lifecycle.handoffInfo ? 'ESCALATED' : outcomeOf(ledger, desk, ending);
+  return call.complete({ outcome }, { reportFields: { ...report(ledger), ...call.handoffReport() } });
 }
 
 /** Bookings made on this call and not cancelled on it. */

@@ -21,7 +21,7 @@ export interface HandoffInfo {
   /** The context as it was when the call was handed off: what the human agent reads first. */
   snapshot: ContextSnapshot;
   /** How the human leg went; set by the provider's callbacks or the agent's disposition. */
-  agent?: { status: 'ringing' | 'answered' | 'no-answer' | 'completed'; at: string };
+  agent?: { status: 'ringing' | AgentLegEvent['status']; at: string };
   disposition?: Disposition;
 }
 
@@ -138,4 +138,30 @@ export interface ContextSettings {
 export interface AgentDeskSettings {
   /** The agent desktop's webhook; none: the context is only on the agent page. */
   webhookUrl?: string;
+}
+
+/** How our own calls reach a person (set when HANDOFF_AGENT is configured; copied into the call's input). */
+export interface TransferSettings {
+  /** The agent's number (E.164) or SIP address (sip:...). */
+  agent: string;
+  ringSeconds: number;
+  /** No agent answered: back to the bot, or a short message and goodbye. */
+  noAgent: 'bot' | 'voicemail';
+  voicemailText: string;
+  /** How long after the human leg the call waits for the agent's disposition before it reports without one. */
+  wrapUpSeconds: number;
+  misunderstandingLimit: number;
+  agentDesk: AgentDeskSettings;
+}
+
+/** The agent leg's progress, from the provider's callbacks. */
+export interface AgentLegEvent {
+  status: 'answered' | 'completed' | 'no-answer' | 'busy' | 'failed';
+}
+
+/** What the provider should do with the caller after the agent leg's event. */
+export interface AgentLegAnswer {
+  next: 'continue' | 'hangup' | 'bot' | 'voicemail';
+  /** The words for a voicemail message. */
+  text?: string;
 }

@@ -3,7 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CallState, NextPrompt, TerminalStatus } from './types';
 import type {
-  CallContext, DispositionCommand, EndCommand, EventReceipt, HandoffCommand, LifecycleCommand, LifecycleView, SemanticEventInput, TurnInput, TurnReceipt,
+  AgentLegAnswer, AgentLegEvent, CallContext, DispositionCommand, EndCommand, EventReceipt, HandoffCommand, LifecycleCommand, LifecycleView, SemanticEventInput, TurnInput, TurnReceipt,
 } from './lifecycle-types';
 
 /** A provider's status callback: the callee answered, or the call attempt ended. */
@@ -11,6 +11,8 @@ export interface ProviderStatusEvent {
   callSid: string;
   event: 'answered' | 'terminal';
   status?: TerminalStatus;
+  /** Set when a media session reports its stream ended (a transfer to a person also ends it). */
+  source?: 'media-stream';
 }
 export const providerStatusSignal = defineSignal<[ProviderStatusEvent]>('providerStatus');
 
@@ -149,6 +151,9 @@ export const lifecycleQuery = defineQuery<LifecycleView>('lifecycle');
 export const callContextQuery = defineQuery<CallContext>('callContext');
 /** The first answer to a request id, turn id or event id (for repeats that arrive after the call closed). */
 export const lifecycleReceiptQuery = defineQuery<unknown, [string]>('lifecycleReceipt');
+
+/** The agent leg of a handed-off call (the provider's callbacks): returns what to do with the caller next. */
+export const agentLegUpdate = defineUpdate<AgentLegAnswer, [AgentLegEvent]>('agentLeg');
 
 /** The workflow id of a call registered from outside (its audio runs elsewhere). */
 export function registeredCallId(key: string): string {

@@ -8,12 +8,13 @@
 import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type * as agentDesk from '../../activities/agent-desk';
 import {
-  callContextQuery, dispositionUpdate, endCallUpdate, handoffSignal, lifecycleQuery, lifecycleReceiptQuery, recordEventUpdate, recordTurnUpdate,
+  agentLegUpdate, callContextQuery, dispositionUpdate, endCallUpdate, handoffSignal, lifecycleQuery, lifecycleReceiptQuery, recordEventUpdate, recordTurnUpdate,
   requestHandoffUpdate, startCallUpdate,
 } from '../messages';
 import {
   type Actor, type AgentDeskSettings, type CallContext, type Disposition, type EventReceipt, type HandoffCommand, type HandoffInfo, LifecycleRejection,
   type LifecycleState, type LifecycleTransition, type LifecycleView, type SemanticEventInput, type Turn, type TurnInput, type TurnReceipt,
+  type AgentLegAnswer, type AgentLegEvent, type TransferSettings,
 } from '../lifecycle-types';
 import type { CallContextKeeper } from './call-context';
 import { HandoffEventTypes, type HandoffRules } from './handoff-rules';
@@ -36,6 +37,8 @@ export interface LifecycleOptions {
   agentDesk?: AgentDeskSettings;
   /** Called after every change worth saving at once (the registered call saves its row). */
   changed?: () => void;
+  /** Moves the live call to the person (our own calls: the provider's transfer); an outside stack moves its own audio. */
+  transfer?: { settings: TransferSettings; run: () => Promise<void> };
 }
 
 export class Lifecycle {
@@ -45,6 +48,8 @@ export class Lifecycle {
   private readonly receipts = new Map<string, unknown>();
   private handoff?: HandoffInfo;
   private delivery?: Promise<void>;
+  /** From the handoff until the agent leg fails: the caller is with (or on the way to) a person. */
+  private humanLeg = false;
   private endReason?: string;
   private readonly desk = proxyActivities<typeof agentDesk>({
     startToCloseTimeout: '30s',
@@ -110,6 +115,11 @@ export class Lifecycle {
         this.require(this.current === 'HANDED_OFF', 'takes a disposition only after a handoff');
       },
     });
+    setHandler(agentLegUpdate, (event) => this.onAgentLeg(event), {
+      validator: (_event: AgentLegEvent) => {
+        this.require(this.current === 'HANDED_OFF' || (this.current === 'ENDED' && !!this.handoff), 'has no agent leg');
+      },
+    });
     setHandler(recordTurnUpdate, (turn) => this.once(`turn:${turn.turnId}`, turn.turnId, () => this.recordTurn(turn)), {
       validator: (turn) => {
         if (this.seen(`turn:${turn.turnId}`)) return;
@@ -134,8 +144,24 @@ export class Lifecycle {
     return this.handoff;
   }
 
+  /** The caller is with a person, or being connected to one. */
+  get withHuman(): boolean {
+    return this.humanLeg;
+  }
+
   get ended(): boolean {
     return this.current === 'ENDED';
+  }
+
+  /** A handoff the call decides itself (the model's request): done when the rules of the lifecycle allow it. */
+  tryHandoff(cmd: HandoffCommand): boolean {
+    try {
+      this.validateHandoff(cmd);
+    } catch {
+      return false;
+    }
+    this.handOff(cmd);
+    return true;
   }
 
   /** The callee answered (our bots) or the outside stack said the call is live. */
@@ -212,8 +238,20 @@ export class Lifecycle {
   private handOff(cmd: HandoffCommand): void {
     const handoff: HandoffInfo = { reason: cmd.reason, requestedBy: cmd.requestedBy, at: new Date().toISOString(), snapshot: this.options.context.snapshot() };
     this.handoff = handoff;
+    this.humanLeg = true;
     this.transition('HANDED_OFF', cmd.actor, cmd.reason);
     this.delivery = this.deliverContext(handoff);
+  }
+
+  /** The agent leg's callbacks: the agent answered, hung up, or nobody answered (back to the bot or a message). */
+  private onAgentLeg(event: AgentLegEvent): AgentLegAnswer {
+    this.agentLeg(event.status);
+    const settings = this.options.transfer?.settings;
+    if (event.status === 'answered') return { next: 'continue' };
+    if (event.status === 'completed') return { next: 'hangup' };
+    this.humanLeg = false;
+    if (settings?.noAgent === 'voicemail') return { next: 'voicemail', text: settings.voicemailText };
+    return { next: 'bot' };
   }
 
   /** Resolves once the handoff's context has reached the agent's desk (the workflow waits on it before it closes). */
@@ -225,11 +263,22 @@ export class Lifecycle {
     await this.options.context.refreshNow();
     handoff.snapshot = this.options.context.snapshot();
     this.options.changed?.();
-    try {
-      await this.deliverToDesk(this.options.agentDesk!, handoff);
-    } catch (err) {
+    // The desk and the provider's transfer go together: a desk that is down must not keep the caller waiting.
+    await Promise.all([this.deliverToDesk(this.options.agentDesk!, handoff).catch((err) => {
       // The desk refused the context for good (a 4xx): the agent page still has it.
       this.options.journal.event('agent_desk_refused', { error: (err as Error).message });
+    }), this.moveCall()]);
+  }
+
+  private async moveCall(): Promise<void> {
+    if (!this.options.transfer) return;
+    try {
+      await this.options.transfer.run();
+    } catch (err) {
+      // The provider refused the transfer: nobody will answer, so the caller stays with the bot.
+      this.options.journal.event('transfer_failed', { error: (err as Error).message });
+      this.agentLeg('failed');
+      this.humanLeg = false;
     }
   }
 

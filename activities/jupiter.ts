@@ -6,6 +6,7 @@ import { loadConfig } from '../lib/config';
 import { db } from '../lib/db';
 import { isFinalHttpFailure } from '../lib/http-status';
 import { logger } from '../lib/logger';
+import { reportDeliveryAttempts, reportDeliveryFailures } from '../lib/metrics';
 
 export interface JupiterDelivery {
   callId: string;
@@ -37,6 +38,7 @@ export async function deliverToJupiter(delivery: JupiterDelivery): Promise<Deliv
   const heartbeat = setInterval(() => context.heartbeat(), 1000);
   let status = 0;
   let error: string | undefined;
+  reportDeliveryAttempts.inc({ kind: delivery.kind });
   try {
     const response = await fetch(new URL(delivery.path, JUPITER_URL), {
       method: delivery.method,
@@ -70,6 +72,7 @@ export async function deliverToJupiter(delivery: JupiterDelivery): Promise<Deliv
   });
   if (delivered) return 'delivered';
   logger.warn({ callId: delivery.callId, kind: delivery.kind, status }, 'Jupiter delivery failed');
+  reportDeliveryFailures.inc({ kind: delivery.kind, reason: rejected ? 'rejected' : 'unavailable' });
   if (rejected) throw ApplicationFailure.nonRetryable(error!, 'JupiterRejected');
   throw ApplicationFailure.retryable(error!, 'JupiterUnavailable');
 }

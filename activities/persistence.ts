@@ -2,6 +2,7 @@
 import { cache } from '../lib/cache';
 import { db } from '../lib/db';
 import { ACTIVE_CALLS_KEY, presenceKey } from '../lib/keys';
+import { countCallTransition } from '../lib/metrics';
 import type { CallOutcome, CallStatus, CallType, Language, RejectionReason, TelephonyProvider } from '../workflows/types';
 import type { LifecycleState, Speaker } from '../workflows/lifecycle-types';
 
@@ -89,6 +90,8 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
         }
       : {}),
   };
+  // The row as it was: the metrics count a call's start and end once, whatever retries or replays write again.
+  const before = await db().call.findUnique({ where: { id: record.callId }, select: { status: true } });
   await db().$transaction([
     db().call.upsert({ where: { id: record.callId }, create: { id: record.callId, ...row }, update: row }),
     db().callEvent.createMany({
@@ -107,6 +110,8 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
       skipDuplicates: true,
     }),
   ]);
+  // Calls registered from outside stay out of the call metrics: their call types are the caller's labels, unbounded.
+  if (record.provider !== 'external') countCallTransition(record.callId, before?.status as CallStatus | undefined, { ...record, callType: record.callType as CallType, provider: record.provider });
 
   const presence = cache();
   // The row carries a TTL (a call whose worker vanished falls off by itself); the set only

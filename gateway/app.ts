@@ -16,6 +16,8 @@ import { callsApi } from './routes/calls-api';
 import { agentPage } from './routes/agent-page';
 import { temporalRetryLater } from './temporal-errors';
 import { codecRoutes } from './routes/codec';
+import { metricsRoutes } from './routes/metrics';
+import { simulatorRoutes } from './simulator/routes';
 import { payloadCodec } from '../lib/data-converter';
 
 export function createGateway(client: Client, cache: Cache, config: Config, control = new TemporalCallControl(client, cache)): express.Express {
@@ -27,6 +29,7 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
   app.use('/api/nerve', callsApi(client, cache, config));
   app.use('/agent', agentPage(client, config)); // a handed-off call's context for the human agent (signed links)
   app.use('/codec', codecRoutes(payloadCodec(), config)); // the Temporal Web UI's remote codec (ops only)
+  app.use('/simulator', simulatorRoutes(config)); // the phone simulator page (ops only); its telephone is providers/browser
 
   for (const provider of Object.values(PROVIDERS)) app.use(`/webhooks/${provider.name}`, provider.webhooks(control));
 
@@ -36,6 +39,8 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
     if (!audio) throw new HttpError(404, 'no_audio', 'no such prompt audio');
     res.type('audio/wav').set('Cache-Control', 'public, max-age=86400, immutable').send(audio);
   });
+
+  app.use(metricsRoutes(cache, config)); // Prometheus, behind METRICS_TOKEN
 
   app.get('/health', async (_req, res) => {
     const check = async (probe: () => Promise<unknown>) => {

@@ -9,6 +9,7 @@ import { loadConfig } from '../lib/config';
 import type { AgentControl, CallControl, InboundCallRequest, InboundStart } from '../providers/types';
 import type { Cache } from '../lib/cache';
 import { HttpError } from '../lib/http-error';
+import { timed, turnRoundTripSeconds } from '../lib/metrics';
 import {
   type AgentDirective, agentConversationQuery, agentDirectiveUpdate, runToolUpdate, type ToolCallRequest, type ToolCallResult, transcriptSignal, type TranscriptLine,
   callStateQuery, CallTypeKey, type DigitsInput, InputRejection, nextPromptUpdate, type NextPromptWatch, promptInterruptedSignal, type PromptInterruptedEvent, providerStatusSignal,
@@ -87,16 +88,16 @@ export class TemporalCallControl implements CallControl, AgentControl {
   }
 
   async submitDigits(callId: string, input: DigitsInput, requestId: string): Promise<NextPrompt> {
-    const next = await this.update(callId, this.deadlines.updateMs, () =>
-      this.client.workflow.getHandle(callId).executeUpdate(submitDigitsUpdate, { args: [input], updateId: requestId }),
+    const next = await timedTurn('digits', () =>
+      this.update(callId, this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).executeUpdate(submitDigitsUpdate, { args: [input], updateId: requestId })),
     );
     await this.cache.set(promptKey(input.callSid), JSON.stringify(next), PROMPT_TTL_SECONDS);
     return next;
   }
 
   submitUtterance(callId: string, input: UtteranceInput, requestId: string): Promise<NextPrompt> {
-    return this.update(callId, this.deadlines.updateMs, () =>
-      this.client.workflow.getHandle(callId).executeUpdate(submitUtteranceUpdate, { args: [input], updateId: requestId }),
+    return timedTurn('speech', () =>
+      this.update(callId, this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).executeUpdate(submitUtteranceUpdate, { args: [input], updateId: requestId })),
     );
   }
 
@@ -202,4 +203,9 @@ export class TemporalCallControl implements CallControl, AgentControl {
       throw err;
     }
   }
+}
+
+/** A caller's input to the workflow and back as the next prompt, into nerve_turn_round_trip_seconds. */
+function timedTurn(input: 'digits' | 'speech', turn: () => Promise<NextPrompt>): Promise<NextPrompt> {
+  return timed(turnRoundTripSeconds, { input }, turn, (err) => (err instanceof HttpError && err.status === 503 ? 'timeout' : 'refused'));
 }

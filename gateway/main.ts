@@ -2,6 +2,7 @@
 import { cache } from '../lib/cache';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
+import { stopTracing } from '../lib/tracing';
 import { startGatewayServer } from './server';
 import { connectClient } from './temporal';
 
@@ -12,7 +13,7 @@ async function main() {
   logger.info({ url: `http://localhost:${config.PORT}`, public: config.PUBLIC_BASE_URL }, 'gateway listening');
   const stop = () => {
     media.closeAll(); // open media sockets would otherwise keep server.close() waiting forever
-    server.close(() => process.exit(0));
+    server.close(() => void stopTracing().finally(() => process.exit(0)));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -8,6 +8,8 @@ import { clinicHours } from '../appointments/clinic';
 import { InboundDefaultRouteSetting, InboundRoutesSetting } from './inbound-routes';
 
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
+/** A listener's port; 0 or empty turns the listener off. */
+const portOrOff = (fallback: number) => z.preprocess((v) => (v === '' ? '0' : v), z.coerce.number().int().min(0).max(65535).default(fallback));
 const optionalUrl = z
   .string()
   .url()
@@ -19,7 +21,7 @@ const NERVE_ENVS = ['development', 'test', 'production'] as const;
 /** The settings in this module that are secrets with a working development default. */
 const BASE_DEV_SECRETS = ['NERVE_API_TOKEN', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN'];
 /** Every setting in this module whose value must never reach a log, even inside a string. */
-const BASE_SECRETS = [...BASE_DEV_SECRETS, 'JUPITER_TOKEN', 'LLM_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'OPENAI_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'AGENT_DESK_SECRET'];
+const BASE_SECRETS = [...BASE_DEV_SECRETS, 'METRICS_TOKEN', 'JUPITER_TOKEN', 'LLM_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'OPENAI_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'AGENT_DESK_SECRET'];
 export const DEV_CODEC_TOKEN = 'dev-codec-token-not-secret';
 
 const BaseEnv = z.object({
@@ -62,6 +64,14 @@ const BaseEnv = z.object({
   CODEC_AUTH_TOKEN: z.string().min(16).default(DEV_CODEC_TOKEN),
   // Browser origins (the Temporal Web UI) allowed to call the codec endpoint, comma-separated.
   CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
+
+  // Metrics and traces (README: Metrics, Tracing)
+  METRICS_TOKEN: z.string().min(16).optional().or(z.literal('').transform(() => undefined)), // bearer for the gateway's /metrics; unset: not served
+  CALLS_WORKER_METRICS_PORT: portOrOff(9464), // the calls worker's /metrics (ours and Temporal's SDK series)
+  SPEECH_WORKER_METRICS_PORT: portOrOff(9465),
+  WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl, // OTLP/HTTP collector base URL (traces go to /v1/traces); unset: no tracing
+  OTEL_SERVICE_NAME: z.string().optional(), // default: the process's role (gateway, calls-worker, speech-worker)
 
   // Storage
   DATABASE_URL: z.string().optional(),

@@ -29,3 +29,12 @@ export const inboundRefusedKey = (reason: string) => `${INBOUND_REFUSED_KEY}:${r
 
 /** A refused inbound CallSid: the provider's later requests for it get the same answer and are not counted again. */
 export const inboundRefusalKey = (callSid: string) => `inbound:refusal:${callSid}`;
+
+/** The phone simulator (providers/browser): a simulated call's ring and status, by its CallSid. */
+export const browserCallKey = (callSid: string) => `browser:call:${callSid}`;
+/** The first answer or decline of a ringing simulated call wins; later ones from other tabs are refused. */
+export const browserClaimKey = (callSid: string) => `browser:claim:${callSid}`;
+/** A simulator tab is open for this number (E.164), refreshed while it is connected. */
+export const browserPhoneKey = (phone: string) => `browser:phone:${phone}`;
+/** Pub/sub channel carrying rings and ring outcomes between workers and every gateway's tabs. */
+export const BROWSER_RING_CHANNEL = 'browser:ring';

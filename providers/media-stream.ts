@@ -44,6 +44,14 @@ export interface MediaStreamCodec {
   clear(streamSid: string): string;
   /** Throws RangeError for a sample rate the provider does not stream at. */
   outboundChunkBytes(sampleRate: number): OutboundChunkRule;
+  /** A line of the conversation as text, for a far end that has a screen (the browser simulator); telephone providers have none. */
+  transcript?(streamSid: string, line: SpokenLine): string;
+}
+
+/** Who said what, as the caller's screen shows it. */
+export interface SpokenLine {
+  speaker: 'bot' | 'caller';
+  text: string;
 }
 
 export type StreamProtocolErrorCode = 'too_large' | 'not_json' | 'unknown_event' | 'invalid_message';

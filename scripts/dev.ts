@@ -6,6 +6,8 @@ import path from 'node:path';
 import { DEV_CODEC_TOKEN, loadConfig, resetConfig } from '../lib/config';
 import { startTemporalDevServer } from './temporal';
 import { migrate } from './migrate';
+import { startOfflineSpeechUnlessConfigured } from './speech-host';
+import { DEV_SIMULATOR_LINES } from '../gateway/simulator/dev-lines';
 
 const STATE = path.resolve(__dirname, '..', '.cache', 'dev');
 const env = (name: string, fallback: string) => (process.env[name] ??= fallback);
@@ -30,6 +32,7 @@ async function main() {
   // The Web UI decrypts payloads through the gateway's codec endpoint, which answers CORS for the UI's origin.
   const gatewayUrl = env('PUBLIC_BASE_URL', `http://localhost:${port}`);
   env('CODEC_CORS_ORIGINS', `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`);
+  env('INBOUND_ROUTES', JSON.stringify(DEV_SIMULATOR_LINES)); // a line per bot for /simulator
 
   console.error('starting the Temporal dev server...');
   const temporal = await startTemporalDevServer({ port: temporalPort, uiPort, dbFile: path.join(STATE, 'temporal.db'), codecEndpoint: `${gatewayUrl}/codec` });
@@ -62,6 +65,8 @@ async function main() {
     process.env.JUPITER_URL = await jupiter.start();
   }
 
+  const speech = await startOfflineSpeechUnlessConfigured(Number(env('NERVE_SPEECH_HOST_PORT', '55434')));
+
   resetConfig();
   const config = loadConfig();
   const { cache } = await import('../lib/cache');
@@ -83,9 +88,11 @@ async function main() {
   gateway      ${gatewayUrl}        (API token: ${config.NERVE_API_TOKEN === 'dev-token' ? 'dev-token' : 'from NERVE_API_TOKEN'})
   Temporal UI  http://localhost:${uiPort}  (payloads are encrypted; to read them, open ${gatewayUrl}/codec/login once,
                password: ${config.CODEC_AUTH_TOKEN === DEV_CODEC_TOKEN ? DEV_CODEC_TOKEN : 'CODEC_AUTH_TOKEN'}, then tick "include cross-origin credentials" in the UI's codec settings)
+  simulator    ${gatewayUrl}/simulator/  (talk to the bots from this browser; any user name, password: ${config.CODEC_AUTH_TOKEN === DEV_CODEC_TOKEN ? DEV_CODEC_TOKEN : 'CODEC_AUTH_TOKEN'})
   Temporal     ${temporal.address}
   database     ${config.DATABASE_URL?.replace(/:[^:@/]+@/, ':***@')}
   cache        ${config.REDIS_URL ? 'Redis' : 'in-process'}
+  speech (ASR) ${speech.asr}
   Exotel       ${simulated ? 'simulated (callee answers and presses 1, then 2)' : config.EXOTEL_API_URL}
 `);
 
@@ -106,7 +113,7 @@ async function main() {
   const shutdown = async () => {
     workers.forEach((w) => w.shutdown());
     await running.catch(() => {});
-    await temporal.stop();
+    await Promise.all([temporal.stop(), speech.host?.stop()]);
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

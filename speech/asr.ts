@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { encodeWav, pcm16ToBytesLE } from '../lib/audio';
 import { loadConfig } from '../lib/config';
+import { timeSpeech } from '../lib/metrics';
 import { isFinalHttpFailure } from '../lib/http-status';
 
 export type AsrLanguage = 'hi' | 'en' | 'hinglish';
@@ -58,7 +59,11 @@ const VerboseJson = z.object({
     .optional(),
 });
 
-export async function transcribe(audio: Int16Array, sampleRate: number, options: TranscribeOptions = {}): Promise<Transcript> {
+export function transcribe(audio: Int16Array, sampleRate: number, options: TranscribeOptions = {}): Promise<Transcript> {
+  return timeSpeech('asr', () => transcribeOnce(audio, sampleRate, options));
+}
+
+async function transcribeOnce(audio: Int16Array, sampleRate: number, options: TranscribeOptions): Promise<Transcript> {
   const config = loadConfig();
   if (config.DEEPGRAM_API_KEY) return transcribeWithDeepgram(audio, sampleRate, options);
 

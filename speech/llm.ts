@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { loadConfig } from '../lib/config';
 import { isFinalHttpFailure } from '../lib/http-status';
+import { timeSpeech } from '../lib/metrics';
 
 export interface ChatTurn {
   role: 'user' | 'assistant';
@@ -43,14 +44,15 @@ const REPAIR_INSTRUCTION =
 /** `signal` bounds the whole turn (both completions of a repair round), e.g. by the caller's turn budget. */
 export async function chatTurn(input: LlmTurnInput, signal?: AbortSignal): Promise<LlmReply> {
   const config = loadConfig();
-  if (!config.LLM_URL) throw ApplicationFailure.nonRetryable('LLM_URL is not configured', 'LlmNotConfigured');
+  const url = config.LLM_URL;
+  if (!url) throw ApplicationFailure.nonRetryable('LLM_URL is not configured', 'LlmNotConfigured');
 
   // One system message: several local chat templates reject a second or non-leading one.
   const messages: Message[] = [{ role: 'system', content: `${input.system}\n\n${replyContract(input.fields)}` }, ...input.history];
 
   let problem = '';
   for (let attempt = 0; attempt < 2; attempt++) {
-    const content = await complete(config.LLM_URL, config.LLM_MODEL, config.LLM_API_KEY, config.LLM_TIMEOUT_SECONDS, messages, signal);
+    const content = await timeSpeech('llm', () => complete(url, config.LLM_MODEL, config.LLM_API_KEY, config.LLM_TIMEOUT_SECONDS, messages, signal));
     const result = parseReply(content, input.fields);
     if (result.ok) return result.reply;
     problem = result.problem;

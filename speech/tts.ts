@@ -8,6 +8,7 @@ import { cache } from '../lib/cache';
 import { loadConfig } from '../lib/config';
 import { isFinalHttpFailure } from '../lib/http-status';
 import { ttsAudioKey, ttsStatsKey } from '../lib/keys';
+import { timeSpeech } from '../lib/metrics';
 import type { Language } from '../workflows/types';
 
 export const TELEPHONY_SAMPLE_RATE = 8000;
@@ -35,9 +36,11 @@ export async function synthesizeToCache(text: string, language: Language): Promi
     await store.incr(ttsStatsKey('hits'));
     return url;
   }
-  const { samples, sampleRate } = config.ELEVENLABS_API_KEY
-    ? await synthesizeElevenLabs(text)
-    : parseWav(config.TTS_URL ? await synthesizeRemote(config.TTS_URL, config.TTS_MODEL, text, language) : await synthesizeOffline(text, language));
+  const { samples, sampleRate } = await timeSpeech('tts', async () =>
+    config.ELEVENLABS_API_KEY
+      ? synthesizeElevenLabs(text)
+      : parseWav(config.TTS_URL ? await synthesizeRemote(config.TTS_URL, config.TTS_MODEL, text, language) : await synthesizeOffline(text, language)),
+  );
   const telephony = sampleRate === TELEPHONY_SAMPLE_RATE ? samples : resamplePcm16(samples, sampleRate, TELEPHONY_SAMPLE_RATE);
   await store.set(ttsAudioKey(hash), encodeWav(telephony, TELEPHONY_SAMPLE_RATE), config.TTS_CACHE_TTL_SECONDS);
   await store.incr(ttsStatsKey('misses'));

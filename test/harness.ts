@@ -19,11 +19,13 @@ import { FakeRealtimeServer } from './fakes/openai-realtime';
 import { FakeSpeechHost } from './fakes/speech-host';
 import { FakeTwilio } from './fakes/twilio';
 import { recordHistories } from './support/histories';
+import { type OfflineAsr, startOfflineAsr } from './support/offline-asr';
 
 const ROOT = path.resolve(__dirname, '..');
 export const API_TOKEN = 'test-api-token';
 export const WEBHOOK_SECRET = 'test-webhook-secret-123';
 export const STREAM_PASSWORD = 'test-stream-password';
+export const METRICS_TOKEN = 'test-metrics-token-0123';
 const REALTIME_KEY = 'sk-test-realtime-key';
 
 /** A loopback port nothing listens on (yet). */
@@ -38,6 +40,8 @@ export async function freePort(): Promise<number> {
 export interface HarnessOptions {
   /** Extra environment for the gateway and workers, e.g. call policy. */
   env?: Record<string, string>;
+  /** 'offline': transcribe with the real speech host (tiny.en) instead of the scripted fake. */
+  asr?: 'fake' | 'offline';
 }
 
 export class Harness {
@@ -47,6 +51,8 @@ export class Harness {
   jupiter!: FakeJupiter;
   twilio!: FakeTwilio;
   speechHost!: FakeSpeechHost;
+  /** The real speech host, with `asr: 'offline'`. */
+  offlineAsr?: OfflineAsr;
   realtime!: FakeRealtimeServer;
   private realtimeUrl = '';
   gatewayUrl = '';
@@ -60,7 +66,7 @@ export class Harness {
     const { DATABASE_URL, REDIS_URL } = process.env;
     if (!DATABASE_URL || !REDIS_URL) throw new Error('run tests through `npm test` (it starts PostgreSQL and Redis)');
 
-    const [temporalPort, gatewayPort] = await Promise.all([freePort(), freePort()]);
+    const [temporalPort, gatewayPort, callsMetricsPort, speechMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     this.jupiter = new FakeJupiter();
     this.twilio = new FakeTwilio('ACtest', 'test-twilio-token');
     this.speechHost = new FakeSpeechHost();
@@ -78,6 +84,7 @@ export class Harness {
       this.speechHost.start(),
       this.realtime.start().then((url) => (this.realtimeUrl = url)),
       this.resetStorage(DATABASE_URL, REDIS_URL),
+      options.asr === 'offline' ? startOfflineAsr().then((asr) => (this.offlineAsr = asr)) : undefined,
     ]);
     this.temporal = temporal;
     const bundlePath = path.join(this.tmp, 'workflow-bundle.js');
@@ -107,7 +114,7 @@ export class Harness {
       TWILIO_ACCOUNT_SID: 'ACtest',
       TWILIO_AUTH_TOKEN: 'test-twilio-token',
       TWILIO_FROM_NUMBER: '+14155550100',
-      ASR_URL: this.speechHost.url,
+      ASR_URL: this.offlineAsr?.url ?? this.speechHost.url,
       LLM_URL: this.speechHost.url,
       REALTIME_URL: this.realtimeUrl,
       OPENAI_API_KEY: REALTIME_KEY,
@@ -120,6 +127,10 @@ export class Harness {
       REPORT_RETRY_INITIAL_SECONDS: '0.2',
       REPORT_RETRY_MAX_SECONDS: '1',
       RIDER_CALL_BUFFER_MINUTES: '60',
+      METRICS_TOKEN,
+      WORKER_METRICS_HOST: '127.0.0.1',
+      CALLS_WORKER_METRICS_PORT: String(callsMetricsPort),
+      SPEECH_WORKER_METRICS_PORT: String(speechMetricsPort),
       ...options.env,
     };
     Object.assign(process.env, this.env);
@@ -129,7 +140,8 @@ export class Harness {
     const { startGatewayServer } = await import('../gateway/server');
 
     const { dataConverter } = await import('../lib/data-converter');
-    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverter() });
+    const { startTracing, tracingClientInterceptors } = await import('../lib/tracing'); // off unless the test sets OTEL_EXPORTER_OTLP_ENDPOINT
+    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverter(), interceptors: tracingClientInterceptors(startTracing('gateway')) });
     const gateway = await startGatewayServer(this.client, cache(), loadConfig(), '127.0.0.1');
     this.gateway = gateway.server;
     this.media = gateway.media;
@@ -210,7 +222,8 @@ export class Harness {
     await this.client?.connection.close();
     const { closeCache } = await import('../lib/cache');
     const { closeDb } = await import('../lib/db');
-    await Promise.all([closeCache(), closeDb(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop()]);
+    const { closeRingBus } = await import('../providers/browser/ring-bus');
+    await Promise.all([closeCache(), closeDb(), closeRingBus(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop(), this.offlineAsr?.stop()]);
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 }

@@ -4,10 +4,12 @@ import { type NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../activities/speech';
 import { loadConfig } from '../lib/config';
 import { dataConverter } from '../lib/data-converter';
+import { startTracing, tracingWorkerOptions } from '../lib/tracing';
 
 export async function createSpeechWorker(connection: NativeConnection): Promise<Worker> {
   const config = loadConfig();
   return Worker.create({
+    ...tracingWorkerOptions(startTracing('speech-worker')),
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: dataConverter(), // payloads are encrypted in histories

@@ -39,6 +39,8 @@ export interface AgentLine {
   voice: AgentVoice;
   /** Ends the stream after the agent's last words: the provider's flow hangs up. */
   hangUp(reason: string): void;
+  /** Each transcript line as it is recorded, for a caller with a screen (the simulator). */
+  onTranscript?(line: Pick<TranscriptLine, 'speaker' | 'text'>): void;
 }
 
 const RECONNECT_DELAYS_MS = [250, 1000, 3000];
@@ -230,6 +232,7 @@ export class AgentBridge {
   }
 
   private record(line: Omit<TranscriptLine, 'callSid'>): void {
+    this.line.onTranscript?.(line);
     this.deps.agent
       .recordTranscript(this.line.callId, { callSid: this.line.callSid, ...line })
       .catch((err) => this.deps.log.warn({ callId: this.line.callId, err: (err as Error).message }, 'could not record a transcript line'));

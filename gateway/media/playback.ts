@@ -3,6 +3,7 @@
 // actually heard; interrupt() sends `clear` and reports that for barge-in.
 import { chunkOutbound, type MediaStreamCodec } from '../../providers/media-stream';
 import { pcm16ToBytesLE, pcm16ToMulaw, resamplePcm16 } from '../../lib/audio';
+import { outboundJitterSeconds } from '../../lib/metrics';
 import { TimingRing } from '../../lib/timing-ring';
 
 /** Audio sent ahead of real time: enough to ride out event-loop hiccups, little enough to stop fast. */
@@ -48,13 +49,16 @@ export class Playback {
   private finish?: (how: 'done' | 'interrupted') => void;
   /** Scheduling error of each chunk sent (ms late), for the benchmark. */
   readonly jitterMs = new TimingRing(1024);
+  private readonly jitterSeconds;
 
   constructor(
     private readonly send: (frame: string) => void,
     private readonly codec: MediaStreamCodec,
     private readonly streamSid: string,
     private readonly format: StreamFormat,
-  ) {}
+  ) {
+    this.jitterSeconds = outboundJitterSeconds.labels(codec.provider);
+  }
 
   get playing(): boolean {
     return this.finish !== undefined;
@@ -115,6 +119,7 @@ export class Playback {
         return;
       }
       this.jitterMs.push(now - dueMs);
+      this.jitterSeconds.observe((now - dueMs) / 1000);
       const chunk = this.chunks[this.nextChunk];
       this.send(this.codec.media(this.streamSid, chunk.bytes));
       this.send(this.codec.mark(this.streamSid, `${this.seq}:${this.nextChunk}`));

@@ -16,6 +16,7 @@ import { parseWav } from '../../lib/audio';
 import type { Cache } from '../../lib/cache';
 import type { Config } from '../../lib/config';
 import { logger } from '../../lib/logger';
+import { mediaStreamsActive } from '../../lib/metrics';
 import type { Language, NextPrompt } from '../../workflows/types';
 import { encodeForStream, type StreamFormat } from './playback';
 import { MediaSession } from './session';
@@ -68,7 +69,12 @@ export class MediaStreams {
         startTimeoutMs: this.config.MEDIA_START_TIMEOUT_MS,
       });
       this.sessions.add(session);
-      ws.once('close', () => this.sessions.delete(session));
+      const open = mediaStreamsActive.labels(stream.codec.provider);
+      open.inc();
+      ws.once('close', () => {
+        this.sessions.delete(session);
+        open.dec();
+      });
     });
   }
 

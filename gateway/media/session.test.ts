@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { HttpError } from '../../lib/http-error';
+import { browserStreamCodec } from '../../providers/browser/stream';
 import { exotelStreamCodec } from '../../providers/exotel/stream';
+import type { MediaStreamCodec } from '../../providers/media-stream';
 import type { CallControl } from '../../providers/types';
 import { StreamCaller } from '../../test/fakes/stream-caller';
 import { speak } from '../../test/speech';
@@ -27,6 +29,8 @@ function toneBytes(ms: number): Buffer {
 
 interface Stub {
   control: CallControl;
+  /** The provider's codec; Exotel's unless a test says otherwise. */
+  codec?: MediaStreamCodec;
   deps: Partial<SessionDeps>;
   digits: string[];
   spoken: string[]; // prompt ids in the order the session started speaking them
@@ -61,7 +65,7 @@ before(async () => {
   wss = new WebSocketServer({ server });
   wss.on('connection', (ws) => {
     const s = current;
-    new MediaSession(ws, exotelStreamCodec, {
+    new MediaSession(ws, s.codec ?? exotelStreamCodec, {
       control: s.control,
       transcribe: async () => ({ text: 'hello', confidence: 0.9, language: 'en' }),
       promptAudio: async () => toneBytes(3000),
@@ -92,6 +96,35 @@ async function connect(s: Stub): Promise<StreamCaller> {
 const prompt = (seq: number, fields: Partial<NextPrompt> = {}): NextPrompt => ({ id: `p${seq}`, text: `Prompt ${seq}.`, hangup: false, seq, ...fields });
 
 describe('media session', () => {
+  test('a far end with a screen (the simulator) gets the conversation as text: prompts and keys', async () => {
+    let watches = 0;
+    const s = stub({ watchPrompt: () => (watches++ === 0 ? Promise.resolve(prompt(1, { text: 'Press 7.' })) : never()) });
+    s.codec = browserStreamCodec;
+    current = s;
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(url);
+    const frames: any[] = [];
+    ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await new Promise((r) => ws.once('open', r));
+    const callSid = 'BR' + 'c'.repeat(32);
+    ws.send(JSON.stringify({ event: 'start', streamSid: 'MS1', start: { streamSid: 'MS1', callSid, customParameters: { callId: 'call-1' }, mediaFormat: { encoding: 'audio/l16', sampleRate: 16000 } } }));
+    const until = async (what: string, probe: () => boolean) => {
+      for (let i = 0; i < 100 && !probe(); i++) await sleep(30);
+      assert.ok(probe(), what);
+    };
+    await until('the prompt to play', () => frames.some((f) => f.event === 'media'));
+    const firstMedia = frames.findIndex((f) => f.event === 'media');
+    assert.deepEqual(frames.find((f) => f.event === 'transcript'), { event: 'transcript', streamSid: 'MS1', transcript: { speaker: 'bot', text: 'Press 7.' } });
+    assert.ok(frames.findIndex((f) => f.event === 'transcript') < firstMedia, 'the line shows as the prompt starts');
+    assert.equal(Buffer.from(frames[firstMedia].media.payload, 'base64').length % 2, 0, 'whole 16-bit samples');
+    ws.send(JSON.stringify({ event: 'dtmf', streamSid: 'MS1', dtmf: { digit: '7' } }));
+    await until('the key to reach the call', () => s.digits.length > 0);
+    assert.deepEqual(s.digits, ['7']);
+    await until('the key on screen', () => frames.some((f) => f.event === 'transcript' && f.transcript.speaker === 'caller'));
+    assert.deepEqual(frames.filter((f) => f.event === 'transcript').map((f) => f.transcript), [{ speaker: 'bot', text: 'Press 7.' }, { speaker: 'caller', text: '[keys] 7' }]);
+    ws.close();
+  });
+
   test('a goodbye the caller talks over still ends the stream', async () => {
     let watches = 0;
     const s = stub({ watchPrompt: () => (watches++ === 0 ? Promise.resolve(prompt(1, { id: 'goodbye', hangup: true })) : never()) });

@@ -5,11 +5,12 @@
 import type { WebSocket } from 'ws';
 import type { AgentControl, CallControl } from '../../providers/types';
 import { audioConverterFor } from '../../speech/realtime/audio';
-import { StreamProtocolError, type MediaStreamCodec, type StreamEvent } from '../../providers/media-stream';
+import { StreamProtocolError, type MediaStreamCodec, type SpokenLine, type StreamEvent } from '../../providers/media-stream';
 import { mulawToPcm16, readPcm16LE, StreamResampler } from '../../lib/audio';
 import { Endpointer, type SpeechEnd } from '../../lib/audio/endpointer';
 import { HttpError } from '../../lib/http-error';
 import { logger } from '../../lib/logger';
+import { frameHandlingSeconds } from '../../lib/metrics';
 import { TimingRing } from '../../lib/timing-ring';
 import type { Language, NextPrompt } from '../../workflows/types';
 import { languageOf } from '../../speech/tts';
@@ -79,6 +80,7 @@ export class MediaSession {
   private readonly startTimer: NodeJS.Timeout;
   /** Inbound frame handling time (ms), for the benchmark. */
   readonly frameTimesMs = new TimingRing();
+  private readonly frameSeconds;
   /** The playback's per-chunk scheduling lateness (ms), for the benchmark. */
   get playbackJitterMs(): TimingRing | undefined {
     return this.playback?.jitterMs;
@@ -90,6 +92,7 @@ export class MediaSession {
     private readonly deps: SessionDeps,
   ) {
     this.log = logger.child({ provider: codec.provider });
+    this.frameSeconds = frameHandlingSeconds.labels(codec.provider);
     this.startTimer = setTimeout(() => this.close(1008, 'no start event in time'), deps.startTimeoutMs);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return this.badFrame('binary frames are not part of the protocol');
@@ -114,7 +117,11 @@ export class MediaSession {
       this.log.error({ err, callId: this.callId }, 'media frame handling failed');
       this.close(1011, 'internal error');
     }
-    if (event.kind === 'media') this.frameTimesMs.push(performance.now() - t0);
+    if (event.kind === 'media') {
+      const ms = performance.now() - t0;
+      this.frameTimesMs.push(ms);
+      this.frameSeconds.observe(ms / 1000);
+    }
   }
 
   private handle(event: StreamEvent): void {
@@ -190,6 +197,7 @@ export class MediaSession {
         this.endedByUs = true;
         this.close(1000, reason);
       },
+      onTranscript: (line) => this.showLine(line.speaker === 'agent' ? 'bot' : 'caller', line.text),
     });
     this.bridge = bridge;
     this.phase = 'live';
@@ -228,6 +236,7 @@ export class MediaSession {
   /** A call we will not take: the caller hears the polite line, then the stream ends (the provider's flow moves on). */
   private async refuse(line: string): Promise<void> {
     this.setUpPlayback();
+    this.showLine('bot', line);
     const audio = await this.deps
       .promptAudio({ id: 'refusal', text: line, hangup: true, seq: 0, language: languageOf(line) }, this.format)
       .catch((err) => void this.log.warn({ err: (err as Error).message }, 'no audio for the refusal line'));
@@ -243,6 +252,7 @@ export class MediaSession {
   }
 
   private onDigit(digit: string): void {
+    this.showLine('caller', `[keys] ${digit}`);
     const requestId = this.requestId();
     this.respond(() => this.deps.control.submitDigits(this.callId, { callSid: this.callSid, digits: digit }, requestId));
   }
@@ -285,10 +295,13 @@ export class MediaSession {
     const durationMs = Math.round((audio.length / 8000) * 1000);
     const requestId = this.requestId();
     let transcript: ReturnType<SessionDeps['transcribe']> | undefined;
+    let shown = false; // on screen once, even if the update is retried
     this.respond(async () => {
       const heard = await (transcript ??= this.deps.transcribe(audio, this.language)); // once, even if the update is retried
       const text = heard?.text.trim();
       if (!heard || !text) return undefined;
+      if (!shown) this.showLine('caller', text);
+      shown = true;
       const input = { callSid: this.callSid, text, confidence: heard.confidence, language: heard.language, durationMs };
       return this.deps.control.submitUtterance(this.callId, input, requestId);
     });
@@ -364,6 +377,7 @@ export class MediaSession {
     // Audio takes its own time to arrive: a newer prompt offered meanwhile wins.
     if (prompt.seq !== this.lastPromptSeq || this.phase !== 'live') return;
     this.publish('speaking', { prompt: prompt.id });
+    this.showLine('bot', prompt.text);
     const how = await this.playback.play(prompt.id, audio);
     if (how === 'done') this.publish('listening');
     // A goodbye ends the stream (and the provider's flow moves on / hangs up) whether it was
@@ -404,6 +418,11 @@ export class MediaSession {
   private fail(what: string, err: unknown): void {
     this.log.error({ err, callId: this.callId }, what);
     this.close(1011, what);
+  }
+
+  /** The conversation as text, for a far end with a screen (the simulator); telephone codecs have no such frame. */
+  private showLine(speaker: SpokenLine['speaker'], text: string): void {
+    if (this.codec.transcript && this.streamSid) this.send(this.codec.transcript(this.streamSid, { speaker, text }));
   }
 
   private send(frame: string): void {

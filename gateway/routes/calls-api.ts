@@ -2,9 +2,10 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import express, { type Response, Router } from 'express';
-import { ACTIVE_CALLS_KEY, presenceKey, TTS_AUDIO_PREFIX, ttsStatsKey } from '../../lib/keys';
+import { TTS_AUDIO_PREFIX, ttsStatsKey } from '../../lib/keys';
 import type { Cache } from '../../lib/cache';
 import { type Config } from '../../lib/config';
+import { liveCalls } from '../live-calls';
 import { requireBearer } from '../require-bearer';
 import { BusinessKeyKey, callIdFor, CallStatusKey, CallTypeKey, DirectionKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
 import type { CallMode, CallPolicy, CallType, TelephonyProvider } from '../../workflows/types';
@@ -120,11 +121,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
   router.use(lifecycleApi(client, config));
 
   router.get('/active-calls', async (_req, res) => {
-    // Reads the set of live ids, never the keyspace; ids whose presence row expired are pruned.
-    const ids = await cache.smembers(ACTIVE_CALLS_KEY);
-    const rows = await Promise.all(ids.map((id) => cache.get(presenceKey(id))));
-    await cache.srem(ACTIVE_CALLS_KEY, ...ids.filter((_, i) => !rows[i]));
-    const calls = rows.filter((v): v is string => !!v).map((v) => JSON.parse(v));
+    const calls = await liveCalls(cache);
     res.json({ count: calls.length, calls });
   });
 

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../lib/config';
 import { isFinalHttpFailure } from '../../lib/http-status';
 import { logger } from '../../lib/logger';
+import { realtimeConnectSeconds, realtimeResponseSeconds } from '../../lib/metrics';
 import { parseServerEvent, RealtimeProtocolError, type ClientEvent, type RealtimeSession, type ServerEvent } from './protocol';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -71,12 +72,19 @@ export class RealtimeConnection extends EventEmitter<ConnectionEvents> {
   private settle?: { resolve(session: RealtimeSession): void; reject(err: RealtimeConnectError): void };
   private readonly timer: NodeJS.Timeout;
   private droppedSends = 0;
+  /** When the caller last stopped speaking, until the model's answer starts (for the latency histogram). */
+  private speechStoppedAt?: number;
 
   constructor(options: RealtimeConnectionOptions) {
     super();
     this.log = logger.child({ component: 'realtime', ...options.logContext });
     this.ready = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.ready.catch(() => undefined); // an owner that never awaits must not crash the process
+    const connecting = realtimeConnectSeconds.startTimer();
+    this.ready.then(
+      () => connecting({ outcome: 'ok' }),
+      () => void (this.closedByUs || connecting({ outcome: 'error' })), // our own close is no failure to count
+    );
 
     const url = new URL(options.url);
     url.searchParams.set('model', options.model);
@@ -140,7 +148,17 @@ export class RealtimeConnection extends EventEmitter<ConnectionEvents> {
     if (!event) return; // a type we do not use
     if (!this.opened) return this.beforeReady(event);
     if (event.type === 'error') this.log.warn({ error: event.error }, 'realtime server error');
+    this.timeResponse(event);
     this.deliver('event', event);
+  }
+
+  /** The caller's speech stopped → the model's first audio of its answer, into nerve_realtime_response_seconds. */
+  private timeResponse(event: ServerEvent): void {
+    if (event.type === 'input_audio_buffer.speech_stopped') this.speechStoppedAt = performance.now();
+    else if (event.type === 'response.output_audio.delta' && this.speechStoppedAt !== undefined) {
+      realtimeResponseSeconds.observe((performance.now() - this.speechStoppedAt) / 1000);
+      this.speechStoppedAt = undefined;
+    }
   }
 
   /** Only session.created opens the session; an error first means there will be none. */

@@ -2,6 +2,7 @@
 import { Context } from '@temporalio/activity';
 import { synthesizeToCache } from '../speech/tts';
 import { chatTurn, type LlmReply, type LlmTurnInput } from '../speech/llm';
+import { summarize, type SummaryReply, type SummaryRequest } from '../speech/summary';
 import type { Language, PreparedPrompt } from '../workflows/types';
 
 export type { ChatTurn, LlmReply, LlmTurnInput } from '../speech/llm';
@@ -26,4 +27,10 @@ export async function llmTurn(input: LlmTurnInput): Promise<LlmReply> {
   // A caller is waiting: the turn stops at the activity's own timeout instead of running on unseen.
   const context = Context.current();
   return chatTurn(input, AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(context.info.startToCloseTimeoutMs)]));
+}
+
+/** The call's rolling summary and entities for the human agent (the lifecycle's context). */
+export async function summarizeCall(request: SummaryRequest): Promise<SummaryReply> {
+  const context = Context.current();
+  return summarize(request, AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(context.info.startToCloseTimeoutMs)]));
 }

@@ -4,7 +4,7 @@ import { cache } from '../lib/cache';
 import { callSidKey } from '../lib/keys';
 import { logger, maskPhone } from '../lib/logger';
 import { providerModule } from '../providers/registry';
-import type { LiveCallChange, PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../providers/types';
+import type { AgentTransferRequest, LiveCallChange, PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../providers/types';
 import type { TelephonyProvider } from '../workflows/types';
 
 function clientOf(name: TelephonyProvider): TelephonyClient {
@@ -41,4 +41,12 @@ export async function reattachStream(provider: TelephonyProvider, call: { callSi
 export async function hangUpCall(provider: TelephonyProvider, callSid: string): Promise<LiveCallChange | 'unsupported'> {
   const client = clientOf(provider);
   return client.hangUp ? client.hangUp(callSid) : 'unsupported';
+}
+
+/** A warm handoff: the provider moves the live call to the agent (Twilio: a call update to <Dial>). */
+export async function transferToAgent(provider: TelephonyProvider, request: AgentTransferRequest): Promise<void> {
+  const client = clientOf(provider);
+  if (!client.transferToAgent) throw ApplicationFailure.nonRetryable(`${provider} cannot move a live call; its flow must hand the call over`, 'ProviderConfig');
+  await client.transferToAgent(request);
+  logger.info({ callId: request.callId, provider, callSid: request.callSid }, 'call moved to an agent');
 }

@@ -13,6 +13,7 @@ import { logger } from '../lib/logger';
 import { TemporalCallControl } from './call-control';
 import { appointmentsApi } from './routes/appointments-api';
 import { callsApi } from './routes/calls-api';
+import { agentPage } from './routes/agent-page';
 import { temporalRetryLater } from './temporal-errors';
 import { codecRoutes } from './routes/codec';
 import { metricsRoutes } from './routes/metrics';
@@ -28,6 +29,7 @@ export function createGateway(client: Client, cache: Cache, config: Config, cont
 
   app.use('/api/nerve/appointments', appointmentsApi(config));
   app.use('/api/nerve', callsApi(client, cache, config));
+  app.use('/agent', agentPage(client, config)); // a handed-off call's context for the human agent (signed links)
   app.use('/codec', codecRoutes(payloadCodec(), config)); // the Temporal Web UI's remote codec (ops only)
   app.use('/simulator', simulatorRoutes(config)); // the phone simulator page (ops only); its telephone is providers/browser
   app.use('/dashboard', dashboardRoutes(client, cache, config, callEventLog()).router); // ops pages and live feed (Basic login)
@@ -80,7 +82,7 @@ function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunc
   }
   if (err instanceof HttpError) {
     if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
-    res.status(err.status).json({ error: err.code, message: err.message });
+    res.status(err.status).json({ error: err.code, message: err.message, ...err.details });
     return;
   }
   const bodyError = err as { type?: string; status?: number };

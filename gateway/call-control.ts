@@ -14,8 +14,9 @@ import { timed, turnRoundTripSeconds } from '../lib/metrics';
 import {
   type AgentDirective, agentConversationQuery, agentDirectiveUpdate, runToolUpdate, type ToolCallRequest, type ToolCallResult, transcriptSignal, type TranscriptLine,
   callStateQuery, CallTypeKey, type DigitsInput, InputRejection, nextPromptUpdate, type NextPromptWatch, promptInterruptedSignal, type PromptInterruptedEvent, providerStatusSignal,
-  type ProviderStatusEvent, submitDigitsUpdate, submitUtteranceUpdate, type UtteranceInput,
+  type ProviderStatusEvent, submitDigitsUpdate, submitUtteranceUpdate, type UtteranceInput, agentLegUpdate, callContextQuery,
 } from '../workflows/messages';
+import type { AgentLegAnswer, AgentLegEvent } from '../workflows/lifecycle-types';
 import type { CallType, NextPrompt } from '../workflows/types';
 import { InboundCalls } from './inbound';
 import { CallIdSchema } from './schemas';
@@ -177,6 +178,22 @@ export class TemporalCallControl implements CallControl, AgentControl {
       }
       throw err;
     }
+  }
+
+  async handoffWhisper(callId: string): Promise<string | undefined> {
+    try {
+      const context = await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).query(callContextQuery));
+      return context.handoff?.snapshot.summary;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  agentLeg(callId: string, event: AgentLegEvent): Promise<AgentLegAnswer> {
+    // One answer per leg event: a retried callback joins the first.
+    return this.update(callId, this.deadlines.updateMs, () =>
+      this.client.workflow.getHandle(callId).executeUpdate(agentLegUpdate, { args: [event], updateId: `agent-leg:${event.status}` }));
   }
 
   async currentPrompt(callId: string, callSid: string): Promise<NextPrompt | undefined> {

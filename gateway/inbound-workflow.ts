@@ -9,6 +9,7 @@ import type { LeadQualificationInput } from '../workflows/lead-qualification';
 import { BusinessKeyKey, CallStatusKey, CallTypeKey, DirectionKey } from '../workflows/messages';
 import type { QuestionnaireInput } from '../workflows/questionnaire';
 import type { QuestionnaireScript } from '../workflows/questionnaire-prompts';
+import { withTransfer } from './transfer-settings';
 import type { AppointmentAgentInput, CallMode, CallType, InboundCall, Language, TelephonyProvider } from '../workflows/types';
 import { QUESTIONNAIRE_MAX_REPROMPTS } from './questionnaire-script';
 import { callPolicy } from './routes/calls-api';
@@ -77,7 +78,12 @@ export function inboundWorkflow(config: Config, scriptFor: (language: Language) 
     case 'appointment-agent':
       return described('appointment-agent', {
         workflowType: 'appointmentAgent',
-        input: { ...base, request: { call_key: callId, phone: inbound.from, language }, maxCallSeconds: config.APPOINTMENT_MAX_CALL_SECONDS },
+        input: {
+          ...base,
+          request: { call_key: callId, phone: inbound.from, language },
+          maxCallSeconds: config.APPOINTMENT_MAX_CALL_SECONDS,
+          ...withTransfer(config, provider),
+        },
       });
   }
 }

@@ -70,10 +70,13 @@ export const QuestionnaireConfigSchema = z.object({
   minYes: z.number().int().min(0).optional(),
 });
 
-/** Outbound calls: <call type>-<business key>; inbound calls: inbound-<provider>-<CallSid> (workflows/messages.ts inboundCallId). */
+/**
+ * Outbound calls: <call type>-<business key>; inbound calls: inbound-<provider>-<CallSid> (workflows/messages.ts inboundCallId);
+ * calls registered from outside: call-<key> (registeredCallId).
+ */
 export const CallIdSchema = z
   .string()
-  .regex(new RegExp(`^((vendor-order-confirmation|rider-assignment|questionnaire|lead-qualification)|inbound-(${PROVIDER_NAMES.join('|')}))-[A-Za-z0-9_.:-]{1,64}$`), 'not a call id');
+  .regex(new RegExp(`^((vendor-order-confirmation|rider-assignment|questionnaire|lead-qualification|call)|inbound-(${PROVIDER_NAMES.join('|')}))-[A-Za-z0-9_.:-]{1,64}$`), 'not a call id');
 
 // The workflow input types and these schemas must agree.
 const vendorCheck: VendorOrderConfirmationRequest = {} as z.infer<typeof VendorOrderConfirmationSchema>;

@@ -22,7 +22,7 @@ const NERVE_ENVS = ['development', 'test', 'production'] as const;
 /** The settings in this module that are secrets with a working development default. */
 const BASE_DEV_SECRETS = ['NERVE_API_TOKEN', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN', 'OPS_PASSWORD'];
 /** Every setting in this module whose value must never reach a log, even inside a string. */
-const BASE_SECRETS = [...BASE_DEV_SECRETS, 'METRICS_TOKEN', 'JUPITER_TOKEN', 'LLM_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'OPENAI_API_KEY', 'DATABASE_URL', 'REDIS_URL'];
+const BASE_SECRETS = [...BASE_DEV_SECRETS, 'METRICS_TOKEN', 'JUPITER_TOKEN', 'LLM_API_KEY', 'DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY', 'OPENAI_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'AGENT_DESK_SECRET'];
 export const DEV_CODEC_TOKEN = 'dev-codec-token-not-secret';
 
 const BaseEnv = z.object({
@@ -149,6 +149,17 @@ const BaseEnv = z.object({
   DEFAULT_PREP_TIME_MINUTES: z.coerce.number().positive().default(30),
   REPORT_RETRY_INITIAL_SECONDS: seconds(1),
   REPORT_RETRY_MAX_SECONDS: seconds(300),
+
+  // Call lifecycle, context and handoff (workflows/engine/lifecycle.ts)
+  CONTEXT_SUMMARY_EVERY_TURNS: z.coerce.number().int().min(0).default(4), // the model re-summarizes after this many turns; 0: never (deterministic summary only)
+  HANDOFF_MISUNDERSTANDING_LIMIT: z.coerce.number().int().min(1).max(20).default(3), // misunderstood turns in a row before a person takes over
+  HANDOFF_AGENT: z.string().regex(/^(\+[1-9]\d{7,14}|sip:[^\s<>"]{3,200})$/, 'an E.164 number or a sip: address').optional().or(z.literal('').transform(() => undefined)), // who takes handed-off calls of our own bots (Twilio)
+  HANDOFF_RING_SECONDS: z.coerce.number().int().min(5).max(120).default(20),
+  HANDOFF_NO_AGENT: z.enum(['bot', 'voicemail']).default('voicemail'), // nobody answered: back to the bot, or HANDOFF_VOICEMAIL_TEXT and goodbye
+  HANDOFF_VOICEMAIL_TEXT: z.string().trim().min(1).max(300).default('Sorry, all our colleagues are busy. We will call you back soon. Goodbye.'),
+  HANDOFF_WRAP_UP_SECONDS: z.coerce.number().int().min(0).default(300), // how long a handed-off call waits for the agent's disposition before it reports
+  AGENT_DESK_URL: optionalUrl, // the agent desktop's webhook for a handoff's context; unset: the agent page only
+  AGENT_DESK_SECRET: z.preprocess((v) => v || undefined, z.string().min(16).optional()), // signs that webhook (X-Nerve-Signature) and the agent page's links; required with AGENT_DESK_URL
 });
 
 
@@ -184,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${(err as Error).message}`);
   }
   refuseDevSecrets(schema, data);
+  if (data.AGENT_DESK_URL && !data.AGENT_DESK_SECRET) throw new Error('Invalid configuration: AGENT_DESK_URL needs AGENT_DESK_SECRET to sign its webhooks');
   const secretNames = [...BASE_SECRETS, ...Object.values(PROVIDERS).flatMap((p) => [...p.devSecrets, ...p.secrets])];
   registerSecrets(secretNames.map((name) => (data as Record<string, unknown>)[name] as string | undefined));
   const config: Config = { ...data, PUBLIC_BASE_URL: (data.PUBLIC_BASE_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, '') };

@@ -6,6 +6,8 @@ export class HttpError extends Error {
     message: string,
     /** Sent as Retry-After: the caller should try the same request again after this long. */
     readonly retryAfterSeconds?: number,
+    /** More fields for the JSON body, e.g. the lifecycle state a conflicting request met. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }

@@ -8,6 +8,7 @@ import type {
 } from '../workflows/messages';
 import type { MediaStreamCodec } from './media-stream';
 import type { CallMode, CallType, NextPrompt, TerminalStatus } from '../workflows/types';
+import type { AgentLegAnswer, AgentLegEvent } from '../workflows/lifecycle-types';
 
 export interface PlaceCallRequest {
   callId: string;
@@ -24,6 +25,15 @@ export type ProviderCallStatus = 'queued' | 'ringing' | 'in-progress' | Terminal
 /** What became of a request to move or end a live call: done, or the call had already ended. */
 export type LiveCallChange = 'done' | 'call_over';
 
+/** A warm handoff: move the live call to an agent, who hears the summary first. */
+export interface AgentTransferRequest {
+  callId: string;
+  callSid: string;
+  /** E.164 number or sip: address. */
+  agent: string;
+  ringSeconds: number;
+}
+
 export interface TelephonyClient {
   /** Returns the provider's id for the new call. Throws ApplicationFailure (retryable or not). */
   placeCall(request: PlaceCallRequest): Promise<{ callSid: string }>;
@@ -35,6 +45,9 @@ export interface TelephonyClient {
   reattachStream?(callSid: string, callId: string): Promise<LiveCallChange>;
   /** Ends a live call; missing where closing the stream already ends it. */
   hangUp?(callSid: string): Promise<LiveCallChange>;
+
+  /** Moves a live call to a person (absent: the provider cannot move a call mid-way; its flow must). */
+  transferToAgent?(request: AgentTransferRequest): Promise<void>;
 }
 
 /** A call we did not place, as the provider's first request for it describes it. */
@@ -89,6 +102,11 @@ export interface CallControl {
    * (open the stream again), 'end' when it was closed on purpose or the call is over.
    */
   streamEnded?(callId: string): Promise<'resume' | 'end'>;
+
+  /** What the agent hears before the caller is bridged: the handoff's summary (undefined: no handoff). */
+  handoffWhisper?(callId: string): Promise<string | undefined>;
+  /** The agent leg's progress; answers what to do with the caller next. */
+  agentLeg?(callId: string, event: AgentLegEvent): Promise<AgentLegAnswer>;
 }
 
 /** What a media session bridged to a speech-to-speech model asks of the call's workflow. */

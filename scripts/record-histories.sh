@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=(test/calls.test.ts test/voice.test.ts test/inbound.test.ts test/appointment-agent.test.ts)
+[ ${#files[@]} -gt 0 ] || files=(test/calls.test.ts test/voice.test.ts test/inbound.test.ts test/appointment-agent.test.ts test/lifecycle-api.test.ts test/handoff-twilio.test.ts)
 recorded=$(mktemp -d "${TMPDIR:-/tmp}/nerve-histories.XXXXXX")
 trap 'rm -rf "$recorded"' EXIT
 RECORD_HISTORIES="$recorded" bash scripts/test.sh "${files[@]}"

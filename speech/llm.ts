@@ -26,7 +26,7 @@ export interface LlmReply {
   escalate: boolean;
 }
 
-type Message = { role: 'system' | 'user' | 'assistant'; content: string };
+export type Message = { role: 'system' | 'user' | 'assistant'; content: string };
 
 // Models are sloppy about value types ("15" vs 15) and mark missing fields with null or "":
 // accept scalars and clean them up afterwards rather than spend a repair round on it.
@@ -103,7 +103,7 @@ const CompletionSchema = z.object({
 });
 
 /** Returns the assistant message's content ('' when absent, which then fails validation). */
-async function complete(baseUrl: string, model: string, apiKey: string | undefined, timeoutSeconds: number, messages: Message[], turnSignal?: AbortSignal): Promise<string> {
+export async function complete(baseUrl: string, model: string, apiKey: string | undefined, timeoutSeconds: number, messages: Message[], turnSignal?: AbortSignal): Promise<string> {
   const timeout = timeoutSeconds > 0 ? AbortSignal.timeout(timeoutSeconds * 1000) : undefined;
   const signals = [timeout, turnSignal].filter((s): s is AbortSignal => s !== undefined);
   let response: Response;

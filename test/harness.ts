@@ -159,7 +159,7 @@ export class Harness {
     await migrate(databaseUrl, () => {});
     const pg = new Pg({ connectionString: databaseUrl });
     await pg.connect();
-    await pg.query('TRUNCATE call_transcripts, call_events, report_outbox, calls, appointments');
+    await pg.query('TRUNCATE call_transcripts, call_events, call_semantic_events, report_outbox, calls, appointments');
     await pg.end();
     const { default: Redis } = await import('ioredis');
     const redis = new Redis(redisUrl);

@@ -32,7 +32,7 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
     input,
   );
   const ledger: AppointmentLedger = { booked: [], cancelled: [] };
-  const desk = new AgentDesk(call, appointmentTools(call.callId, maskPhone(request.phone), ledger));
+  const desk = new AgentDesk(call, appointmentTools(call.callId, maskPhone(request.phone), ledger, (reason) => call.handOff(reason, 'model')));
 
   const unreachable = await call.reach();
   if (unreachable) return call.complete(unreachable, { reportFields: report(ledger) });
@@ -40,9 +40,21 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
   // Calls that started before the guard existed carry on without it (their histories have no watch).
   const guard = patched('appointment-stream-guard') ? new StreamGuard(call, input.provider) : undefined;
   guard?.start();
-  const ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
+  let ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
+  let personTookIt = false;
+  // Handed to a person (only when a transfer is configured): wait for the human leg; with nobody
+  // answering and "back to the bot" configured, the receptionist carries on.
+  while (ending === 'handed-off') {
+    await guard?.stop(); // the transfer ends the stream on purpose: nothing to recover
+    personTookIt = await call.humanLeg();
+    if (personTookIt || call.hungUp()) break;
+    guard?.start();
+    ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
+  }
   await guard?.stop();
-  return call.complete({ outcome: outcomeOf(ledger, desk, ending) }, { reportFields: report(ledger) });
+  // A call handed to a person is escalated, whether the person took it or a call back is owed.
+  const outcome = personTookIt || ending === 'handed-off' || call.lifecycle.handoffInfo ? 'ESCALATED' : outcomeOf(ledger, desk, ending);
+  return call.complete({ outcome }, { reportFields: { ...report(ledger), ...call.handoffReport() } });
 }
 
 /** Bookings made on this call and not cancelled on it. */

@@ -89,7 +89,13 @@ export interface AppointmentLedger {
 }
 
 /** The tools, bound to one call: its id keys each booking, so a retried activity books once. */
-export function appointmentTools(callId: string, callerPhoneMasked: string, ledger: AppointmentLedger): Record<string, AgentTool> {
+export function appointmentTools(
+  callId: string,
+  callerPhoneMasked: string,
+  ledger: AppointmentLedger,
+  /** A warm handoff when the call has one (true: the caller is being connected to a person now). */
+  handOff: (reason: string) => boolean = () => false,
+): Record<string, AgentTool> {
   return {
     list_available_slots: tool(z.object({ date }), ({ date }) => store.listAvailableSlots({ date })),
     create_appointment: tool(z.object({ customer_name: z.string().trim().min(1).max(80), date, time }), async ({ customer_name, date, time }, toolCallId) => {
@@ -108,6 +114,7 @@ export function appointmentTools(callId: string, callerPhoneMasked: string, ledg
       z.object({ reason: z.string().trim().min(1).max(200) }),
       async ({ reason }) => {
         ledger.transferReason = reason;
+        if (handOff(reason)) return { status: 'transferring', message: 'Tell the caller in one short sentence that you are connecting them to a colleague now.' };
         return { status: 'transfer_requested', message: 'Tell the caller a colleague will call them back shortly, then say goodbye.' };
       },
       { endsCall: true },

@@ -100,6 +100,7 @@ export async function leadQualification(input: LeadQualificationInput): Promise<
       return call.complete({ outcome: 'ESCALATED' }, { reportFields: { ...reportFields(collected), reason: 'model unavailable' } });
     }
     Object.assign(collected, reply.collected);
+    for (const [field, value] of Object.entries(reply.collected)) call.noteEntity(field, value);
     history.push({ role: 'assistant', content: reply.say });
 
     line = `turn_${turn}`;

@@ -2,12 +2,17 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CallState, NextPrompt, TerminalStatus } from './types';
+import type {
+  AgentLegAnswer, AgentLegEvent, CallContext, DispositionCommand, EndCommand, EventReceipt, HandoffCommand, LifecycleCommand, LifecycleView, SemanticEventInput, TurnInput, TurnReceipt,
+} from './lifecycle-types';
 
 /** A provider's status callback: the callee answered, or the call attempt ended. */
 export interface ProviderStatusEvent {
   callSid: string;
   event: 'answered' | 'terminal';
   status?: TerminalStatus;
+  /** Set when a media session reports its stream ended (a transfer to a person also ends it). */
+  source?: 'media-stream';
 }
 export const providerStatusSignal = defineSignal<[ProviderStatusEvent]>('providerStatus');
 
@@ -128,4 +133,29 @@ export const SEARCH_ATTRIBUTE_KEYS = [BusinessKeyKey, OrderIdKey, CallTypeKey, C
 /** Workflow ids derive from the business key, so a repeated request finds the existing call. */
 export function callIdFor(callType: string, businessKey: string): string {
   return `${callType}-${businessKey}`;
+}
+
+// The call lifecycle (CREATED → ACTIVE → HANDED_OFF → ENDED), held by every call workflow
+// (workflows/engine/lifecycle.ts). Validators refuse what does not fit the current state with
+// LifecycleRejection.conflict; a repeated requestId / turnId / eventId gets the first answer.
+export const startCallUpdate = defineUpdate<LifecycleView, [LifecycleCommand]>('lifecycleStart');
+export const endCallUpdate = defineUpdate<LifecycleView, [EndCommand]>('lifecycleEnd');
+export const requestHandoffUpdate = defineUpdate<LifecycleView, [HandoffCommand]>('lifecycleHandoff');
+/** An operator's handoff from the Temporal UI (a signal needs no answer). */
+export const handoffSignal = defineSignal<[HandoffCommand]>('handoff');
+/** The human agent's wrap-up after a handoff: ends the call. */
+export const dispositionUpdate = defineUpdate<LifecycleView, [DispositionCommand]>('lifecycleDisposition');
+export const recordTurnUpdate = defineUpdate<TurnReceipt, [TurnInput]>('recordTurn');
+export const recordEventUpdate = defineUpdate<EventReceipt, [SemanticEventInput]>('recordEvent');
+export const lifecycleQuery = defineQuery<LifecycleView>('lifecycle');
+export const callContextQuery = defineQuery<CallContext>('callContext');
+/** The first answer to a request id, turn id or event id (for repeats that arrive after the call closed). */
+export const lifecycleReceiptQuery = defineQuery<unknown, [string]>('lifecycleReceipt');
+
+/** The agent leg of a handed-off call (the provider's callbacks): returns what to do with the caller next. */
+export const agentLegUpdate = defineUpdate<AgentLegAnswer, [AgentLegEvent]>('agentLeg');
+
+/** The workflow id of a call registered from outside (its audio runs elsewhere). */
+export function registeredCallId(key: string): string {
+  return `call-${key}`;
 }

@@ -1,5 +1,6 @@
 // Plain data shared by workflows, activities and the gateway. No runtime code here.
 import type { ProviderName } from '../providers/registry';
+import type { TransferSettings } from './lifecycle-types';
 
 export type Language = 'hi' | 'en';
 export type CallType = 'vendor-order-confirmation' | 'rider-assignment' | 'questionnaire' | 'lead-qualification' | 'appointment-agent';
@@ -124,6 +125,8 @@ export interface CallInput<Request> {
   speechTaskQueue: string;
   /** Jupiter's order path, e.g. /api/orders/{order_id}. */
   jupiterOrderPath: string;
+  /** Present when the call can be handed to a person (voice calls, with HANDOFF_AGENT set). */
+  handoff?: TransferSettings;
 }
 
 export type RejectionReason = 'ITEM_UNAVAILABLE' | 'SHOP_CLOSED' | 'TOO_BUSY' | 'OTHER' | 'UNSPECIFIED';

@@ -459,7 +459,7 @@ export class MediaSession {
     // The stream ended without our goodbye or a hand-over (provider stop, hang-up, dropped line): the call is over.
     if (this.callId && !this.endedByUs && !this.handedOver) {
       this.deps.control
-        .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed' })
+        .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed', source: 'media-stream' })
         .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not report the hang-up'));
     }
   }

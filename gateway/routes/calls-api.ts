@@ -1,18 +1,18 @@
 // Jupiter's REST API: ask for a call, read its state, list live calls, inspect the TTS cache.
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import express, { type Response, Router } from 'express';
 import { TTS_AUDIO_PREFIX, ttsStatsKey } from '../../lib/keys';
 import type { Cache } from '../../lib/cache';
 import { type Config } from '../../lib/config';
-import { HttpError } from '../../lib/http-error';
 import { liveCalls } from '../live-calls';
 import { requireBearer } from '../require-bearer';
-import { BusinessKeyKey, callIdFor, callStateQuery, CallStatusKey, CallTypeKey, DirectionKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
+import { BusinessKeyKey, callIdFor, CallStatusKey, CallTypeKey, DirectionKey, OrderIdKey, RiderIdKey, VendorIdKey } from '../../workflows/messages';
 import type { CallMode, CallPolicy, CallType, TelephonyProvider } from '../../workflows/types';
 import type * as workflows from '../../workflows';
-import { CallIdSchema, LeadQualificationSchema, QuestionnaireSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
+import { LeadQualificationSchema, QuestionnaireSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
 import { QUESTIONNAIRE_MAX_REPROMPTS, questionnaireScripts } from '../questionnaire-script';
+import { lifecycleApi } from './lifecycle-api';
 
 export function callPolicy(config: Config): CallPolicy {
   return {
@@ -117,15 +117,8 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
     }, { request, ...baseInput(), ...voiceSettings(request), maxTurns: config.LEAD_MAX_TURNS });
   });
 
-  router.get('/calls/:id', async (req, res) => {
-    const callId = CallIdSchema.parse(req.params.id);
-    try {
-      res.json(await client.workflow.getHandle(callId).query(callStateQuery));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'unknown_call', `no call ${callId}`);
-      throw err;
-    }
-  });
+  // One call API: the lifecycle's routes (register, start, end, turns, events, handoff, context, GET /calls/:id, analytics).
+  router.use(lifecycleApi(client, config));
 
   router.get('/active-calls', async (_req, res) => {
     const calls = await liveCalls(cache);

@@ -4,8 +4,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../lib/config';
 import { basicAuth, providerFailure, providerRequest } from '../http';
-import type { LiveCallChange, PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../types';
-import { connectStreamTwiml } from './twiml';
+import type { AgentTransferRequest, LiveCallChange, PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../types';
+import { agentDialTwiml, connectStreamTwiml } from './twiml';
 import { twilioStreamUrl, twilioWebhookUrl } from './urls';
 
 /** Twilio's error body: { code, message, more_info, status }. */
@@ -60,6 +60,21 @@ export class TwilioClient implements TelephonyClient {
     if (!response.ok) throw failure(response.status, body);
     if (!body.sid) throw ApplicationFailure.retryable('Twilio create-call response has no sid', 'ProviderProtocol');
     return { callSid: body.sid };
+  }
+
+  /** Replaces what the live call is doing (its media stream ends) with a <Dial> of the agent. */
+  async transferToAgent(request: AgentTransferRequest): Promise<void> {
+    const query = { callId: request.callId };
+    const twiml = agentDialTwiml({
+      agent: request.agent,
+      ringSeconds: request.ringSeconds,
+      whisperUrl: twilioWebhookUrl('agent-whisper', query),
+      actionUrl: twilioWebhookUrl('agent-dial', query),
+      statusUrl: twilioWebhookUrl('agent-status', query),
+    });
+    const response = await this.send(`${this.callsUrl}/${encodeURIComponent(request.callSid)}.json`, { method: 'POST', body: new URLSearchParams({ Twiml: twiml }) });
+    const body = (await response.json().catch(() => ({}))) as TwilioError;
+    if (!response.ok) throw failure(response.status, body);
   }
 
   async getCallStatus(callSid: string): Promise<ProviderCallStatus> {

@@ -76,3 +76,33 @@ export function gatherTwiml(prompt: PreparedPrompt, actionUrl: string, timeoutSe
 export function hangupTwiml(prompt: PreparedPrompt): string {
   return document(`${speak(prompt)}<Hangup/>`);
 }
+
+/**
+ * A warm transfer: <Dial> the agent; Twilio fetches the <Number>/<Sip> url when the agent answers
+ * and plays what it answers (the whisper) to the agent only, before bridging the caller. The
+ * action URL hears how the dial ended (DialCallStatus); the statusCallback the agent leg's progress.
+ */
+export function agentDialTwiml(transfer: { agent: string; ringSeconds: number; whisperUrl: string; actionUrl: string; statusUrl: string }): string {
+  const leg =
+    `url="${xmlEscape(transfer.whisperUrl)}" method="POST" statusCallback="${xmlEscape(transfer.statusUrl)}" ` +
+    'statusCallbackEvent="answered completed" statusCallbackMethod="POST"';
+  const target = transfer.agent.startsWith('sip:')
+    ? `<Sip ${leg}>${xmlEscape(transfer.agent)}</Sip>`
+    : `<Number ${leg}>${xmlEscape(transfer.agent)}</Number>`;
+  return document(`<Dial action="${xmlEscape(transfer.actionUrl)}" method="POST" timeout="${Math.max(5, Math.round(transfer.ringSeconds))}">${target}</Dial>`);
+}
+
+/** What the agent hears before the caller is connected. */
+export function whisperTwiml(summary: string): string {
+  return document(`<Say language="en-IN">${xmlEscape(summary)}</Say>`);
+}
+
+/** Words for the caller, then the end of the call (no agent answered, voicemail configured). */
+export function sayAndHangUpTwiml(text: string): string {
+  return hangupTwiml({ id: 'message', text });
+}
+
+/** Nothing more to do: the agent leg is over. */
+export function emptyTwiml(): string {
+  return document('<Hangup/>');
+}

@@ -3,8 +3,11 @@
 import { loadConfig } from '../../lib/config';
 import { toWebSocketOrigin } from './signature';
 
-/** voice: TwiML on answer; status: call progress; gather: the keys a <Gather> collected. */
-export type TwilioWebhook = 'voice' | 'status' | 'gather';
+/**
+ * voice: TwiML on answer; status: call progress; gather: the keys a <Gather> collected;
+ * agent-whisper, agent-dial, agent-status: a warm transfer's agent leg.
+ */
+export type TwilioWebhook = 'voice' | 'status' | 'gather' | 'agent-whisper' | 'agent-dial' | 'agent-status';
 
 export function twilioWebhookUrl(hook: TwilioWebhook, query?: Record<string, string>): string {
   const url = `${loadConfig().PUBLIC_BASE_URL}/webhooks/twilio/${hook}`;

@@ -11,7 +11,8 @@ import type { ProviderStatusEvent } from '../../workflows/messages';
 import type { NextPrompt, TerminalStatus } from '../../workflows/types';
 import type { CallControl, InboundStart } from '../types';
 import { requireTwilioSignature } from './signature';
-import { connectStreamTwiml, gatherTwiml, hangupTwiml } from './twiml';
+import { connectStreamTwiml, emptyTwiml, gatherTwiml, hangupTwiml, sayAndHangUpTwiml, whisperTwiml } from './twiml';
+import type { AgentLegAnswer, AgentLegEvent } from '../../workflows/lifecycle-types';
 import { twilioStreamUrl, twilioWebhookUrl } from './urls';
 
 export { connectStreamTwiml } from './twiml';
@@ -153,5 +154,56 @@ export function twilioWebhooks(control: CallControl): Router {
     res.json({ ok: true, call_id: callId, ignored: outcome === 'finished' || undefined });
   });
 
+  // A warm transfer's agent leg (the <Dial> of providers/twilio/twiml.ts agentDialTwiml).
+  const handoffCallId = (req: express.Request) => {
+    const { callId } = CallIdHint.parse(req.query);
+    if (!callId || !control.agentLeg || !control.handoffWhisper) throw new HttpError(404, 'unknown_call', 'no handed-off call named');
+    return callId;
+  };
+
+  /** The agent answered: what they hear before the caller is bridged. */
+  router.post('/agent-whisper', async (req, res) => {
+    const callId = handoffCallId(req);
+    const summary = await control.handoffWhisper!(callId);
+    res.type('text/xml').send(whisperTwiml(summary ?? 'A caller is being connected to you.'));
+  });
+
+  /** The agent leg's progress (statusCallback on the <Number>): answered, completed. */
+  router.post('/agent-status', async (req, res) => {
+    const callId = handoffCallId(req);
+    const { CallStatus: status } = AgentStatusCallback.parse(req.body ?? {});
+    const event = AGENT_LEG[status];
+    if (event) await control.agentLeg!(callId, { status: event });
+    res.json({ ok: true, ignored: !event || undefined });
+  });
+
+  /** How the <Dial> ended (its action URL): the caller goes on with what the workflow decides. */
+  router.post('/agent-dial', async (req, res) => {
+    const callId = handoffCallId(req);
+    const { DialCallStatus } = DialAction.parse(req.body ?? {});
+    const answer = await control.agentLeg!(callId, { status: AGENT_LEG[DialCallStatus] ?? 'failed' });
+    res.type('text/xml').send(afterAgentTwiml(callId, answer));
+  });
+
   return router;
+}
+
+const AgentStatusCallback = z.object({ CallSid, CallStatus: z.string().max(32), ParentCallSid: z.string().max(64).optional() });
+const DialAction = z.object({ CallSid, DialCallStatus: z.string().max(32), DialCallSid: z.string().max(64).optional() });
+
+/** Twilio's agent-leg statuses onto the lifecycle's; the rest (queued, ringing, initiated) need nothing. */
+const AGENT_LEG: Record<string, AgentLegEvent['status']> = {
+  'in-progress': 'answered',
+  answered: 'answered',
+  completed: 'completed',
+  'no-answer': 'no-answer',
+  busy: 'busy',
+  failed: 'failed',
+  canceled: 'no-answer',
+};
+
+function afterAgentTwiml(callId: string, answer: AgentLegAnswer): string {
+  if (answer.next === 'bot') return connectStreamTwiml(twilioStreamUrl(), callId);
+  if (answer.next === 'voicemail') return sayAndHangUpTwiml(answer.text ?? 'Sorry, nobody could take your call. We will call you back.');
+  return emptyTwiml();
 }

@@ -7,7 +7,9 @@
 // <Hangup/> or when the document runs out of verbs. It also rings our numbers: an incoming call
 // posts the number's voice URL (Direction=inbound, CallStatus=ringing, From, To) and follows the
 // TwiML we answer: a <Connect><Stream> to open, a <Gather> to press keys into, or <Say> + <Hangup/>.
-import { randomBytes } from 'node:crypto';
+// A live call can be updated with new TwiML; a <Dial> (warm transfer) then rings the agent, fetches
+// the whisper from its <Number url>, reports the agent leg and posts the <Dial action>.
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import express from 'express';
 import { twilioSignature } from '../../providers/twilio/signature';
@@ -97,6 +99,7 @@ export function gatheredDigits(keys: string, attrs: Record<string, string>): { d
 
 export class FakeTwilio {
   readonly creates: CreateCallRequest[] = [];
+  /** Live-call updates (a re-pointed stream, a transfer's <Dial>, a hang-up), in order. */
   readonly updates: CallUpdate[] = [];
   readonly statusOfCall = new Map<string, string>();
   /** Answers the next create requests with this error (e.g. 429 / 20429) instead of dialling. */
@@ -306,6 +309,49 @@ export class FakeTwilio {
     const last = this.ivr.get(callSid)?.lastAction;
     if (!last) throw new Error(`call ${callSid} has posted no Gather action`);
     return this.run(callSid, await this.signedPost(last.url, last.fields));
+  }
+
+  /** The <Dial> of the latest update of a call (a warm transfer). */
+  dialOf(callSid: string): Extract<TwimlVerb, { verb: 'Dial' }> {
+    const dial = this.updates.filter((u) => u.callSid === callSid).at(-1)?.verbs.find((v) => v.verb === 'Dial');
+    if (!dial || dial.verb !== 'Dial') throw new Error(`call ${callSid} was not moved to a <Dial>`);
+    return dial;
+  }
+
+  /**
+   * The agent picks up: Twilio fetches the <Number url> (signed, with the agent leg's CallSid and
+   * ParentCallSid) and plays its TwiML to the agent only, then reports the leg answered.
+   */
+  async agentAnswers(callSid: string): Promise<TwimlVerb[]> {
+    const { target } = this.dialOf(callSid);
+    const fields = this.agentLegFields(callSid, target.value, 'in-progress');
+    const response = await this.signedPost(target.attrs.url, fields);
+    const text = await response.text();
+    if (!response.ok) throw new Error(`whisper url answered ${response.status}: ${text}`);
+    if ((target.attrs.statusCallbackEvent ?? '').includes('answered')) {
+      const status = await this.signedPost(target.attrs.statusCallback, { ...fields, CallbackSource: 'call-progress-events', SequenceNumber: String(this.sequence++) });
+      if (!status.ok) throw new Error(`agent status callback answered ${status.status}`);
+    }
+    return readTwiml(text);
+  }
+
+  /**
+   * The <Dial> ends: the agent leg's completed callback (when it was answered), then the action
+   * URL with DialCallStatus, whose TwiML the caller's call runs next.
+   */
+  async dialEnds(callSid: string, dialCallStatus: 'completed' | 'no-answer' | 'busy' | 'failed'): Promise<IvrTurn> {
+    const dial = this.dialOf(callSid);
+    const fields = this.agentLegFields(callSid, dial.target.value, dialCallStatus);
+    if (dialCallStatus === 'completed' && (dial.target.attrs.statusCallbackEvent ?? '').includes('completed')) {
+      await this.signedPost(dial.target.attrs.statusCallback, { ...fields, CallbackSource: 'call-progress-events', SequenceNumber: String(this.sequence++) });
+    }
+    const action = { ...this.callFields(callSid, 'in-progress'), DialCallSid: fields.CallSid, DialCallStatus: dialCallStatus, ...(dialCallStatus === 'completed' ? { DialCallDuration: '30' } : {}) };
+    return this.run(callSid, await this.signedPost(dial.attrs.action, action));
+  }
+
+  private agentLegFields(callSid: string, agent: string, callStatus: string): Record<string, string> {
+    const { from } = this.leg(callSid);
+    return { AccountSid: this.accountSid, ApiVersion: '2010-04-01', CallSid: `CA${createHash('sha1').update(`agent:${callSid}`).digest('hex').slice(0, 32)}`, ParentCallSid: callSid, CallStatus: callStatus, Direction: 'outbound-dial', From: from, To: agent };
   }
 
   /** Runs a TwiML answer: speech plays, a <Gather> waits, <Hangup/> or the end of the document ends the call. */

@@ -13,7 +13,11 @@ export type TwimlVerb =
   | { verb: 'Gather'; attrs: Record<string, string>; nested: TwimlSpeech[] }
   | { verb: 'Hangup' }
   | { verb: 'Pause'; length: number }
-  | { verb: 'Connect'; streamUrl: string; parameters: Record<string, string> };
+  | { verb: 'Connect'; streamUrl: string; parameters: Record<string, string> }
+  | { verb: 'Dial'; attrs: Record<string, string>; target: { noun: 'Number' | 'Sip'; value: string; attrs: Record<string, string> } };
+
+/** The call progress events Twilio knows for a <Number>/<Sip> statusCallbackEvent. */
+const LEG_EVENTS = new Set(['initiated', 'ringing', 'answered', 'completed']);
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const decode = (s: string) =>
@@ -85,6 +89,19 @@ export function readTwiml(xml: string): TwimlVerb[] {
         if (!stream?.attrs.url) throw new Error('TwiML: <Connect> needs a <Stream url>');
         const parameters = Object.fromEntries(stream.children.filter((c) => c.name === 'Parameter').map((p) => [p.attrs.name, p.attrs.value]));
         return { verb: 'Connect', streamUrl: stream.attrs.url, parameters };
+      }
+      case 'Dial': {
+        // One <Number> or <Sip> to call; Twilio fetches its url (the whisper) when it answers.
+        const [target, ...more] = node.children;
+        if (!target || more.length > 0 || (target.name !== 'Number' && target.name !== 'Sip')) throw new Error('TwiML: <Dial> needs one <Number> or <Sip>');
+        const value = target.text.trim();
+        if (target.name === 'Number' && !/^\+[1-9]\d{7,14}$/.test(value)) throw new Error(`TwiML: <Number> ${value} is not E.164`);
+        if (target.name === 'Sip' && !value.startsWith('sip:')) throw new Error(`TwiML: <Sip> ${value} is not a sip: URI`);
+        const events = (target.attrs.statusCallbackEvent ?? '').split(' ').filter(Boolean);
+        if (events.some((e) => !LEG_EVENTS.has(e))) throw new Error(`TwiML: unknown statusCallbackEvent ${target.attrs.statusCallbackEvent}`);
+        const timeout = Number(node.attrs.timeout ?? 30);
+        if (!Number.isInteger(timeout) || timeout < 5 || timeout > 600) throw new Error(`TwiML: <Dial timeout> ${node.attrs.timeout} is not 5-600`);
+        return { verb: 'Dial', attrs: node.attrs, target: { noun: target.name, value, attrs: target.attrs } };
       }
       default:
         throw new Error(`TwiML: unknown verb <${node.name}>`);

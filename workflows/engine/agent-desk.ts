@@ -36,7 +36,7 @@ const CONVERSATION_KEPT = 60;
 /** After the goodbye the gateway hangs up; the call waits this long for the line to drop. */
 const HANG_UP_WAIT = '30s';
 
-export type AgentEnding = 'hung-up' | 'ended-by-tool' | 'time-up';
+export type AgentEnding = 'hung-up' | 'ended-by-tool' | 'time-up' | 'handed-off';
 
 export class AgentDesk {
   private readonly results = new Map<string, Promise<ToolCallResult>>();
@@ -59,11 +59,12 @@ export class AgentDesk {
 
   /** Waits while the model and the caller talk: until the caller hangs up, a tool ends the call, or time runs out. */
   async converse(goodbye: string): Promise<AgentEnding> {
-    const over = () => this.call.hungUp() || this.endRequested;
+    const over = () => this.call.hungUp() || this.endRequested || this.call.withHuman();
     const timeLeft = this.call.timeLeftMs();
     if (Number.isFinite(timeLeft)) await condition(over, Math.max(0, timeLeft));
     else await condition(over);
     if (this.call.hungUp()) return 'hung-up';
+    if (this.call.withHuman()) return 'handed-off';
     if (!this.endRequested) {
       this.call.event('time_up', {});
       this.directive = { seq: 1, kind: 'goodbye', text: goodbye };
@@ -107,8 +108,10 @@ export class AgentDesk {
       return { output: JSON.stringify({ error: 'unavailable', message: 'The appointment system is not answering. Apologise and offer a call back.' }) };
     }
     this.call.event('tool_call', { name, toolCallId, arguments: parsed.value as Record<string, unknown>, output: output as Record<string, unknown> });
-    if (tool.endsCall) this.endRequested = true;
-    return { output: JSON.stringify(output), endCall: tool.endsCall || undefined };
+    // A tool that handed the call to a person does not end it: the provider moves the caller.
+    const endsCall = tool.endsCall && !this.call.withHuman();
+    if (endsCall) this.endRequested = true;
+    return { output: JSON.stringify(output), endCall: endsCall || undefined };
   }
 
   private onLine(line: TranscriptLine): void {

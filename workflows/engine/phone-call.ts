@@ -2,18 +2,25 @@
 // reach, ask, finish, complete. The parts it is made of each hold one concern: the dialler
 // (placing the call and its status), the conversation (prompts and input), the reporter
 // (Jupiter) and the journal (audit log, transcript and the call's row).
-import { allHandlersFinished, condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type * as telephony from '../../activities/telephony';
 import {
   callStateQuery, CallStatusKey, nextPromptUpdate, OutcomeKey, promptInterruptedSignal, providerStatusSignal, ReportStatusKey,
   submitDigitsUpdate, submitUtteranceUpdate,
 } from '../messages';
 import type { CallInput, CallResult, CallState, CallStatus } from '../types';
 import { maskPhone } from '../../lib/phone';
+import { CallContextKeeper } from './call-context';
 import { Conversation } from './conversation';
 import { Dialler } from './dialler';
 import { CallJournal } from './journal';
+import { HandoffRules } from './handoff-rules';
+import { Lifecycle, ORCHESTRATOR } from './lifecycle';
 import { Reporter } from './report';
 import type { Answer, CalleeInput, CallSpec, Decision } from './spec';
+
+/** Moving a live call: a few quick tries, then the caller stays with the bot. */
+const transfers = proxyActivities<typeof telephony>({ startToCloseTimeout: '15s', retry: { initialInterval: '1s', maximumAttempts: 3, nonRetryableErrorTypes: ['ProviderConfig'] } });
 
 export class PhoneCall {
   readonly callId = workflowInfo().workflowId;
@@ -22,6 +29,9 @@ export class PhoneCall {
   private readonly dialler: Dialler;
   private readonly conversation: Conversation;
   private readonly reporter: Reporter;
+  private readonly context: CallContextKeeper;
+  /** CREATED → ACTIVE (answered) → ENDED (outcome known); the API reads it and writes turns and events through it. */
+  readonly lifecycle: Lifecycle;
   private decision?: Decision;
 
   constructor(
@@ -40,15 +50,36 @@ export class PhoneCall {
       reportStatus: 'PENDING',
     };
     this.journal = new CallJournal(() => this.record());
+    // Our bots' calls start and end themselves; with a transfer configured they can be handed to a person.
+    this.context = new CallContextKeeper(spec.callType, undefined);
+    const handoff = input.handoff;
+    this.lifecycle = new Lifecycle({
+      callType: spec.callType,
+      journal: this.journal,
+      context: this.context,
+      externallyDriven: false,
+      ...(handoff && {
+        rules: new HandoffRules(handoff.misunderstandingLimit),
+        agentDesk: handoff.agentDesk,
+        transfer: {
+          settings: handoff,
+          run: () => transfers.transferToAgent(input.provider, { callId: this.callId, callSid: this.state.currentCallSid!, agent: handoff.agent, ringSeconds: handoff.ringSeconds }),
+        },
+      }),
+    });
     this.dialler = new Dialler(spec, input, this.state, this.journal, {
       beforeDial: () => this.conversation.playFirst(),
       status: (status, details) => this.setStatus(status, details),
     });
     this.conversation = new Conversation(spec, input, this.state, this.journal, this.dialler);
-    this.reporter = new Reporter(this.callId, input, this.journal);
+    this.reporter = new Reporter(this.callId, input.policy, this.journal);
 
     setHandler(callStateQuery, () => this.state);
-    setHandler(providerStatusSignal, (event) => this.dialler.onProviderStatus(event));
+    setHandler(providerStatusSignal, (event) => {
+      // A handoff moved the call off the media stream: the stream's end is not the caller's.
+      if (event.source === 'media-stream' && this.lifecycle.withHuman) return this.journal.event('stream_ended_by_handoff', { callSid: event.callSid });
+      this.dialler.onProviderStatus(event);
+    });
     setHandler(submitDigitsUpdate, (input) => this.conversation.onInput({ kind: 'keys', ...input }), {
       validator: (input) => this.conversation.validate(input.callSid, /^[0-9*#]{0,40}$/.test(input.digits) ? undefined : 'digits must be keypad characters'),
     });
@@ -75,6 +106,7 @@ export class PhoneCall {
     const dialled = await this.dialler.dialUntilAnswered();
     if (dialled === 'answered') {
       this.conversation.started();
+      this.lifecycle.activate(ORCHESTRATOR);
       return undefined;
     }
     return { outcome: dialled === 'failed' ? 'FAILED' : 'NO_ANSWER' };
@@ -128,6 +160,40 @@ export class PhoneCall {
     this.journal.save();
   }
 
+  /** Hands the call to a person now when it can be (a transfer is configured, the call is live and not handed off yet). */
+  handOff(reason: string, requestedBy: string): boolean {
+    return this.lifecycle.tryHandoff({ actor: requestedBy, reason, requestedBy });
+  }
+
+  /** The caller is with a person, or being connected to one. */
+  withHuman(): boolean {
+    return this.lifecycle.withHuman;
+  }
+
+  /**
+   * After a handoff: waits until the human leg is over (the caller hung up, or no agent answered
+   * and the call went back to the bot) and, when a person took the call, for the agent's
+   * disposition (at most the configured wrap-up time). True when a person took the call.
+   */
+  async humanLeg(): Promise<boolean> {
+    await condition(() => this.hungUp() || !this.withHuman());
+    const tookIt = this.lifecycle.handoffInfo?.agent?.status === 'answered' || this.lifecycle.handoffInfo?.agent?.status === 'completed';
+    if (tookIt && !this.lifecycle.ended) await condition(() => this.lifecycle.ended, (this.input.handoff?.wrapUpSeconds ?? 0) * 1000);
+    return tookIt;
+  }
+
+  /** What Jupiter hears of a handoff (nothing when there was none, so reports keep their shape). */
+  handoffReport(): Record<string, unknown> {
+    const handoff = this.lifecycle.handoffInfo;
+    if (!handoff) return {};
+    return { handoff: { reason: handoff.reason, requested_by: handoff.requestedBy, at: handoff.at, agent_status: handoff.agent?.status ?? null, disposition: handoff.disposition ?? null } };
+  }
+
+  /** A fact the caller gave (a collected field): part of the call's context. */
+  noteEntity(name: string, value: string): void {
+    this.context.note(name, value);
+  }
+
   said(line: { speaker: 'bot' | 'caller'; text: string }): void {
     this.journal.said(line);
     this.journal.save();
@@ -137,6 +203,7 @@ export class PhoneCall {
   async complete(decision: Decision, details: { reportFields: Record<string, unknown>; orderStatus?: string; riderCallId?: string }): Promise<CallResult> {
     this.decision = decision;
     this.conversation.close();
+    this.lifecycle.end(ORCHESTRATOR, decision.outcome);
     this.state.outcome = decision.outcome;
     upsertSearchAttributes([{ key: OutcomeKey, value: decision.outcome }]);
     this.journal.event('outcome', { ...decision });
@@ -223,6 +290,7 @@ export class PhoneCall {
       attempts: this.state.attempts,
       answeredAt: this.state.answeredAt,
       endedAt: this.state.status === 'COMPLETED' ? new Date().toISOString() : undefined,
+      lifecycle: this.lifecycle.record({ source: 'nerve' }),
     };
   }
 }

@@ -2,7 +2,7 @@
 // status, each exactly once (the activity keeps an outbox keyed by the idempotency key).
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type * as jupiter from '../../activities/jupiter';
-import type { CallInput, ReportStatus } from '../types';
+import type { CallPolicy, ReportStatus } from '../types';
 import type { CallJournal } from './journal';
 import { errorMessage } from './spec';
 
@@ -18,10 +18,9 @@ export class Reporter {
 
   constructor(
     private readonly callId: string,
-    input: CallInput<unknown>,
+    policy: Pick<CallPolicy, 'reportRetryInitialSeconds' | 'reportRetryMaxSeconds'>,
     private readonly journal: CallJournal,
   ) {
-    const { policy } = input;
     this.jupiter = proxyActivities<typeof jupiter>({
       // The activity heartbeats while Jupiter is answering, so a worker that dies mid-delivery is
       // noticed in seconds rather than at the end of a long start-to-close timeout.

@@ -29,7 +29,7 @@ const NEXT_STREAM_WITHIN_SECONDS = 20;
 const MAX_REATTACHES = 3;
 
 export class StreamGuard {
-  private readonly scope = new CancellationScope();
+  private scope?: CancellationScope;
   private running?: Promise<void>;
 
   constructor(
@@ -37,16 +37,18 @@ export class StreamGuard {
     private readonly provider: TelephonyProvider,
   ) {}
 
-  /** Starts guarding in the background; stop() ends it when the conversation is over. */
+  /** Starts guarding in the background; stop() ends it when the conversation is over (or handed to a person). */
   start(): void {
-    this.running = this.scope.run(() => this.guard()).catch((err) => {
+    const scope = (this.scope = new CancellationScope());
+    this.running = scope.run(() => this.guard()).catch((err) => {
       if (!isCancellation(err)) this.call.event('stream_guard_failed', { error: errorMessage(err) });
     });
   }
 
   async stop(): Promise<void> {
-    this.scope.cancel();
+    this.scope?.cancel();
     await this.running;
+    this.scope = this.running = undefined;
   }
 
   private async guard(): Promise<void> {

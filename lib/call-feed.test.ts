@@ -48,6 +48,9 @@ test('our own call carries its lifecycle state and the transitions the save stor
   assert.equal(CallEventSchema.safeParse(event).success, true);
   const quiet = eventOfSave(record({ lifecycle: { state: 'ACTIVE', source: 'nerve' } }), [{ dedupeKey: 'run-1:3', kind: 'digits', data: {} }], false);
   assert.equal(quiet.data.transitions, undefined, 'a save without a transition carries none');
+  assert.equal(event.data.step, 'answered', 'the step is what the call did, not the transition');
+  const onlyTransition = eventOfSave(record({ lifecycle: { state: 'ENDED', source: 'nerve' } }), [transition(4, 'ACTIVE', 'ENDED', 'orchestrator', 'ACCEPTED')], false);
+  assert.equal(onlyTransition.data.step, undefined, 'nothing new to say: the page keeps the last step');
 });
 
 test('a call from before the lifecycle has none (null), and still reads as a summary', () => {

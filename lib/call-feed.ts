@@ -57,6 +57,8 @@ export function transitionsOf(events: readonly CallEventEntry[]): TransitionView
 
 export function callSummary(record: CallRecord, events: readonly CallEventEntry[] = []): CallSummary {
   const transitions = transitionsOf(events);
+  // The step says what the call is doing; a transition is shown as the lifecycle state instead.
+  const steps = events.filter((e) => e.kind !== 'lifecycle');
   return {
     call_id: record.callId,
     call_type: record.callType,
@@ -69,7 +71,7 @@ export function callSummary(record: CallRecord, events: readonly CallEventEntry[
     attempts: record.attempts,
     answered_at: record.answeredAt ?? null,
     ended_at: record.endedAt ?? null,
-    ...(events.length ? { step: events.at(-1)!.kind } : {}),
+    ...(steps.length ? { step: steps.at(-1)!.kind } : {}),
     ...lifecycleSummary({ ...record.lifecycle }),
     ...(transitions.length ? { transitions } : {}),
   };

@@ -102,6 +102,8 @@ describe('dashboard', () => {
 
     await h.exotel.answer(callSid);
     await page.locator(`#active-calls tr[data-call-id="${callId}"] td.state`, { hasText: 'IN_CALL' }).waitFor();
+    await page.locator(`#active-calls tr[data-call-id="${callId}"] td.lifecycle .lifecycle-state`, { hasText: 'ACTIVE' }).waitFor(); // answered: our own call's lifecycle too
+    assert.equal(await live.locator('td.source').textContent(), 'nerve');
     await screenshot(page, 'dashboard/1-call-in-progress');
 
     // The line to the browser drops; the call goes on meanwhile. The browser reconnects with

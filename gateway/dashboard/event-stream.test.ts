@@ -13,31 +13,40 @@ import { eventStream } from './event-stream';
 
 interface SseEvent { id: string; event: string; data: any }
 
-/** Reads an SSE response until `count` events arrived, then drops the connection (as a lost network would). */
-async function readEvents(url: string, count: number, headers: Record<string, string> = {}): Promise<SseEvent[]> {
+/**
+ * Opens the stream and resolves once its headers came (the server subscribes before it sends
+ * them, so events appended from then on are delivered); `take(count)` then reads until `count`
+ * events arrived and drops the connection, as a lost network would.
+ */
+async function openEvents(url: string, headers: Record<string, string> = {}): Promise<{ take(count: number): Promise<SseEvent[]> }> {
   const controller = new AbortController();
   const response = await fetch(url, { headers, signal: controller.signal });
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
-  const events: SseEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const reader = response.body!.getReader();
-  while (events.length < count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const fields = Object.fromEntries(block.split('\n').filter((l) => l && !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
-      if (fields.event) events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+  const take = async (count: number) => {
+    const events: SseEvent[] = [];
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const reader = response.body!.getReader();
+    while (events.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const fields = Object.fromEntries(block.split('\n').filter((l) => l && !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+        if (fields.event) events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+      }
     }
-  }
-  controller.abort();
-  return events;
+    controller.abort();
+    return events;
+  };
+  return { take };
 }
+
+const readEvents = async (url: string, count: number, headers: Record<string, string> = {}) => (await openEvents(url, headers)).take(count);
 
 const said = (callId: string, n: number): CallEvent => ({ type: 'transcript', data: { call_id: callId, line_id: `r:t${n}`, speaker: 'caller', text: `line ${n}`, at: '2026-11-21T10:00:00.000Z' } });
 
@@ -78,8 +87,8 @@ for (const [name, makeLog] of [
     });
 
     test('live events arrive; a reconnect with Last-Event-ID gets each missed event once, then live ones', async () => {
-      const first = readEvents(url, 2);
-      await new Promise((r) => setTimeout(r, 100)); // the stream is open before the events are appended
+      const stream = await openEvents(url); // open before the events are appended
+      const first = stream.take(2);
       await log.append(said('call-A', 1));
       await log.append(said('call-A', 2));
       const seen = await first;
@@ -88,8 +97,7 @@ for (const [name, makeLog] of [
 
       // While the browser is away, three more events happen.
       for (let n = 3; n <= 5; n++) await log.append(said('call-A', n));
-      const resumed = readEvents(url, 4, { 'Last-Event-ID': seen[1].id });
-      await new Promise((r) => setTimeout(r, 100));
+      const resumed = (await openEvents(url, { 'Last-Event-ID': seen[1].id })).take(4);
       await log.append(said('call-A', 6)); // and one while it catches up
       const texts = (await resumed).map((e) => e.data.text);
       assert.deepEqual(texts, ['line 3', 'line 4', 'line 5', 'line 6'], 'the missed events in order, nothing twice, then the live one');
@@ -119,8 +127,7 @@ test('a position older than what the log keeps gets a reset, then the live event
   try {
     const first = await small.append(said('call-D', 1));
     for (let n = 2; n <= 4; n++) await small.append(said('call-D', n));
-    const reading = readEvents(`http://127.0.0.1:${(server.address() as AddressInfo).port}/stream`, 2, { 'Last-Event-ID': first });
-    await new Promise((r) => setTimeout(r, 100));
+    const reading = (await openEvents(`http://127.0.0.1:${(server.address() as AddressInfo).port}/stream`, { 'Last-Event-ID': first })).take(2);
     await small.append(said('call-D', 5));
     const events = await reading;
     assert.deepEqual(events.map((e) => (e.event === 'reset' ? 'reset' : e.data.text)), ['reset', 'line 5'], 'no partial catch-up pretending to be complete');

@@ -88,6 +88,8 @@ export class Conversation {
         if (!input && this.withHuman()) return { kind: 'handed-off' };
         if (!input && this.timeLeft() <= 0) return { kind: 'time-up' };
         if (input) this.recordInput(question, input);
+        // The words just heard asked for a person (the handoff rules read every turn): no answer is parsed from them.
+        if (this.withHuman()) return { kind: 'handed-off' };
         const value = input ? parse(input) : undefined;
         if (value !== undefined && input) {
           if (input.kind === 'keys') this.state.digits.push(input.digits);

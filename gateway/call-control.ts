@@ -196,7 +196,7 @@ export class TemporalCallControl implements CallControl, AgentControl {
     try {
       const context = await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).query(callContextQuery));
       const agent = context.handoff?.agent?.status;
-      return { awaitingAgent: context.state === 'HANDED_OFF' && (agent === undefined || agent === 'ringing'), summary: context.handoff?.snapshot.summary };
+      return { awaitingAgent: context.state === 'HANDED_OFF' && (agent === undefined || agent === 'ringing'), summary: context.handoff?.snapshot.summary, agentStatus: agent };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;

@@ -116,6 +116,8 @@ export interface HandoffState {
   awaitingAgent: boolean;
   /** What the agent hears first (the handoff's summary). */
   summary?: string;
+  /** How the agent leg went, once the provider said. */
+  agentStatus?: string;
 }
 
 /** What a media session bridged to a speech-to-speech model asks of the call's workflow. */

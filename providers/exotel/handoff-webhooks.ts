@@ -13,6 +13,8 @@ import type { AgentLegEvent } from '../../workflows/lifecycle-types';
 import type { CallControl } from '../types';
 import { connectAppletResponse } from './connect-applet';
 
+const AFTER_AGENT_GOODBYE = 'Thank you for calling. Goodbye.';
+
 const FlowQuery = z.object({
   CallSid: z.string().min(1).max(64),
   CustomField: z.string().max(128).optional(),
@@ -79,9 +81,12 @@ export function exotelHandoffWebhooks(control: CallControl): Router {
     res.status(next.next === 'bot' ? 200 : 302).json({ call_id: callId, agent: status, next: next.next });
   });
 
-  // The Greeting on the 302 branch: what a caller nobody answered hears before the flow hangs up.
-  router.get('/agent-voicemail', (_req, res) => {
-    res.type('text/plain').send(loadConfig().HANDOFF_VOICEMAIL_TEXT);
+  // The Greeting on the 302 branch, before Hangup: the voicemail message for a caller nobody
+  // answered; a short goodbye for one whose agent hung up first.
+  router.get('/agent-voicemail', async (req, res) => {
+    const { state } = await handedOffCall(FlowQuery.parse(req.query));
+    const missed = ['no-answer', 'busy', 'failed'].includes(state?.agentStatus ?? '');
+    res.type('text/plain').send(missed ? loadConfig().HANDOFF_VOICEMAIL_TEXT : AFTER_AGENT_GOODBYE);
   });
 
   return router;

@@ -136,7 +136,7 @@ describe('warm handoff over Exotel (the call flow)', () => {
     assert.deepEqual(await toAgent.json(), { call_id: callId, to_agent: false });
     const connect = await fetch(`${base}/agent-connect?${new URLSearchParams({ CallSid: 'unknown-sid' })}`);
     assert.equal(connect.status, 404);
-    assert.equal((await connect.json()).error, 'no_handoff');
+    assert.equal(((await connect.json()) as { error: string }).error, 'no_handoff');
     assert.equal((await fetch(`${base}/agent-connect`)).status, 400);
     assert.equal((await fetch(`${h.gatewayUrl}/webhooks/exotel/wrong-secret/agent-connect?CallSid=x`)).status, 401);
     const leg = await fetch(`${base}/agent-dial?${new URLSearchParams({ CallSid: parties.callSid, CallType: 'completed' })}`, { redirect: 'manual' });

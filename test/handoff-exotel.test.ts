@@ -142,6 +142,8 @@ describe('warm handoff over Exotel (the call flow)', () => {
     const leg = await fetch(`${base}/agent-dial?${new URLSearchParams({ CallSid: parties.callSid, CallType: 'completed' })}`, { redirect: 'manual' });
     assert.equal(leg.status, 409, 'no agent leg without a handoff');
     assert.equal((await lifecycleOf(callId)).state, 'ACTIVE', 'nothing changed');
-    caller.stop();
+    caller.stop(); // the caller hangs up: the questionnaire ends as it always did
+    assert.equal((await h.result(callId)).outcome, 'NO_RESPONSE');
+    assert.equal(desk.deliveriesFor(callId).length, 0);
   });
 });

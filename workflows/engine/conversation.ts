@@ -144,8 +144,10 @@ export class Conversation {
     const seq = this.promptSeq;
     this.inbox.push(input);
     // The call may hang up or end in the same activation, leaving this input unread: never wait forever.
-    await condition(() => this.promptSeq > seq || this.finished());
-    if (this.promptSeq > seq) return this.state.prompt!;
+    // Words that handed the call to a person are answered with the prompt already playing (the
+    // media session ignores it): a call update moves the call, or the hand-over line follows.
+    await condition(() => this.promptSeq > seq || this.finished() || this.withHuman());
+    if (this.promptSeq > seq || this.withHuman()) return this.state.prompt!;
     this.inbox.splice(this.inbox.indexOf(input), 1);
     return this.refuseLate(input);
   }

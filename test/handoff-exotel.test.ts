@@ -128,6 +128,32 @@ describe('warm handoff over Exotel (the call flow)', () => {
     assert.deepEqual([again.streamEnded, again.toAgent], [302, 302], 'no agent is dialled twice');
   });
 
+  test('an outbound lead qualification call: the model escalates, the call goes to the agent through the flow instead of ending', async () => {
+    const started = await h.api('POST', '/api/nerve/lead-qualification', { lead_id: 'LX1', phone: '+919700000021', name: 'Meena', language: 'en', fields: ['city'], provider: 'exotel' });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const callId = started.body.call_id;
+    const dial = await h.exotel.waitForCall(callId);
+    const caller = await StreamCaller.open(`${h.gatewayUrl.replace(/^http/, 'ws')}/media/exotel`, 'exotel', exotelAuth);
+    caller.start(dial.callSid, { callId });
+    await caller.heardPrompt();
+    h.speechHost.enqueueReply({ say: 'Let me get a colleague for you.', collected: { city: 'Pune' }, should_end: false, escalate: true });
+    await say(caller, 'This is getting complicated, I live in Pune.');
+    await caller.waitFor(() => caller.closed !== undefined, 30_000, 'the bot closing its stream');
+    const [delivery] = await eventually(() => (desk.deliveriesFor(callId).length ? desk.deliveriesFor(callId) : undefined), 15_000, 'the desk webhook');
+    assert.deepEqual([delivery.body.call_type, delivery.body.requested_by, delivery.body.entities.city], ['lead-qualification', 'model', 'Pune']);
+
+    const trace = await flow().afterStream({ callSid: dial.callSid, from: '09700000021', to: '08047110000' }, 'answers');
+    assert.deepEqual([trace.streamEnded, trace.toAgent, trace.connect?.status, trace.agentDial?.status], [302, 200, 200, 302]);
+    assert.equal(trace.agentHeard, delivery.body.summary);
+    assert.equal((await h.api('POST', `/api/nerve/calls/${callId}/disposition`, { outcome: 'site_visit_booked' })).status, 200);
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'ESCALATED');
+    const [report] = h.jupiter.reportsFor('LX1');
+    assert.deepEqual(report.body.fields, { city: 'Pune' });
+    assert.equal(report.body.handoff.requested_by, 'model');
+    assert.equal(report.body.handoff.agent_status, 'completed');
+  });
+
   test('the flow for a call that was not handed off, or unknown: hang-up branch, 404, 400 and 401 as JSON', async () => {
     const { caller, callId, parties } = await ringAndAnswerFirst('+919812346103');
     const base = `${h.gatewayUrl}/webhooks/exotel/${WEBHOOK_SECRET}`;

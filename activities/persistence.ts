@@ -126,5 +126,5 @@ export async function recordCall(record: CallRecord, events: CallEventEntry[], t
     await presence.set(presenceKey(record.callId), JSON.stringify(live), PRESENCE_TTL_SECONDS);
     await presence.sadd(ACTIVE_CALLS_KEY, record.callId);
   }
-  await publishSave(record, events, !before); // the dashboard's live feed; never throws
+  await publishSave(record, events, transcript, !before); // the dashboard's live feed; never throws
 }

@@ -10,8 +10,13 @@ export function agentPageSignature(config: Config, callId: string): string {
   return createHmac('sha256', key(config)).update(`agent-page:${callId}`).digest('base64url');
 }
 
+/** The signed link's path and query, for a page on the gateway itself (the ops dashboard's link). */
+export function agentPagePath(config: Config, callId: string): string {
+  return `/agent/calls/${encodeURIComponent(callId)}?sig=${agentPageSignature(config, callId)}`;
+}
+
 export function agentPageUrl(config: Config, callId: string): string {
-  return `${config.PUBLIC_BASE_URL}/agent/calls/${encodeURIComponent(callId)}?sig=${agentPageSignature(config, callId)}`;
+  return config.PUBLIC_BASE_URL + agentPagePath(config, callId);
 }
 
 export function validAgentPageSignature(config: Config, callId: string, sig: string): boolean {

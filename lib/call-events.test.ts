@@ -10,12 +10,17 @@ import {
 const line = (n: number): CallEvent => ({ type: 'transcript', data: { call_id: 'questionnaire-Q1', line_id: `r:t${n}`, speaker: 'caller', text: `line ${n}`, at: new Date().toISOString() } });
 
 describe('call events', () => {
-  test('the schema takes the five event types and refuses anything else', () => {
+  test('the schema takes the six event types and refuses anything else', () => {
     assert.equal(CallEventSchema.parse(line(1)).type, 'transcript');
     assert.equal(CallEventSchema.safeParse({ type: 'call_updated', data: { call_id: 'x', speaking: 'bot' } }).success, true);
     assert.equal(CallEventSchema.safeParse({ type: 'call_updated', data: { call_id: 'x', speaking: 'everyone' } }).success, false);
     assert.equal(CallEventSchema.safeParse({ type: 'call_deleted', data: { call_id: 'x' } }).success, false);
     assert.equal(CallEventSchema.safeParse({ type: 'call_started', data: { call_id: 'x' } }).success, false, 'a start carries the whole summary');
+    const handoff = { call_id: 'call-x', call_type: 'support', reason: 'caller_asked', actor: 'rules', at: '2026-11-22T00:00:00.000Z', key: 'r:1' };
+    assert.equal(CallEventSchema.safeParse({ type: 'call_handed_off', data: handoff }).success, true);
+    assert.equal(CallEventSchema.safeParse({ type: 'call_handed_off', data: { call_id: 'call-x' } }).success, false);
+    assert.equal(CallEventSchema.safeParse({ type: 'call_updated', data: { call_id: 'x', lifecycle: 'HANDED_OFF' } }).success, true);
+    assert.equal(CallEventSchema.safeParse({ type: 'call_updated', data: { call_id: 'x', lifecycle: 'ON_HOLD' } }).success, false, 'only the lifecycle\'s states');
   });
 
   test('ids order by time, then sequence, numerically', () => {

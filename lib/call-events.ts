@@ -10,13 +10,33 @@ import { z } from 'zod';
 import { loadConfig } from './config';
 import { CALL_EVENTS_STREAM } from './keys';
 import { logger } from './logger';
+import type { LifecycleState } from '../workflows/lifecycle-types';
+
+/** The call lifecycle's states (workflows/engine/lifecycle.ts), as the feed carries them. */
+export const LifecycleStateSchema = z.enum(['CREATED', 'ACTIVE', 'HANDED_OFF', 'ENDED']) satisfies z.ZodType<LifecycleState>;
+
+/** One lifecycle transition from the journal's audit log; `key` is its journal entry, stable across retried saves. */
+export const TransitionSchema = z.object({
+  key: z.string(),
+  from: LifecycleStateSchema,
+  to: LifecycleStateSchema,
+  actor: z.string(),
+  reason: z.string().nullable(),
+  at: z.string(),
+});
+export type TransitionView = z.infer<typeof TransitionSchema>;
+
+/** The provider of a call registered from outside (its audio runs in another stack; CallRecord.provider). */
+export const EXTERNAL_PROVIDER = 'external';
 
 /** What a call looks like on the dashboard: ids, states and a masked number only. */
 export const CallSummarySchema = z.object({
   call_id: z.string(),
   call_type: z.string(),
   provider: z.string(),
-  direction: z.enum(['inbound', 'outbound']),
+  /** Null for a call registered from outside: its own stack knows which way it went. */
+  direction: z.enum(['inbound', 'outbound']).nullable(),
+  /** The provider-level status (CallStatus: DIALING, IN_CALL, REPORTING, COMPLETED, ...). */
   status: z.string(),
   outcome: z.string().nullable(),
   business_key: z.string(),
@@ -26,6 +46,15 @@ export const CallSummarySchema = z.object({
   ended_at: z.string().nullable(),
   /** The call's latest step from its journal ("digits", "utterance", "tool_call", ...). */
   step: z.string().nullable().optional(),
+  // The lifecycle's copy (optional: events and rows from before the lifecycle have none).
+  lifecycle: LifecycleStateSchema.nullable().optional(),
+  /** Who registered the call: "nerve" for our own, the outside stack's name ("livekit", ...) otherwise. */
+  source: z.string().nullable().optional(),
+  room_name: z.string().nullable().optional(),
+  handoff: z.object({ reason: z.string(), at: z.string().nullable() }).nullable().optional(),
+  end_reason: z.string().nullable().optional(),
+  /** The lifecycle transitions this save stored, oldest first (events from the journal's saves only). */
+  transitions: z.array(TransitionSchema).optional(),
 });
 export type CallSummary = z.infer<typeof CallSummarySchema>;
 
@@ -42,11 +71,23 @@ export const TranscriptLineSchema = z.object({
   call_id: z.string(),
   /** Stable per line (the journal's key), so a line delivered twice is shown once. */
   line_id: z.string(),
-  speaker: z.enum(['bot', 'caller']),
+  /** `agent`: the human agent, in the turns an outside stack posts for a handed-off call. */
+  speaker: z.enum(['bot', 'caller', 'agent']),
   text: z.string(),
   at: z.string(),
   /** A bot line's prompt: matches the stored line of the same prompt (see the call page). */
   prompt_id: z.string().optional(),
+});
+
+/** A call passed to a person, the moment the journal stores it (the call_updated of the same save has the new state). */
+export const HandoffNoticeSchema = z.object({
+  call_id: z.string(),
+  call_type: z.string(),
+  reason: z.string(),
+  actor: z.string(),
+  at: z.string(),
+  /** The transition's journal entry: a notice delivered twice (a retried save) is shown once. */
+  key: z.string(),
 });
 
 const OutcomeCountSchema = z.record(z.string(), z.number().int());
@@ -57,6 +98,8 @@ export const WindowStatsSchema = z.object({
   success_rate: z.number().nullable(),
   average_duration_seconds: z.number().nullable(),
   handoff_rate: z.number().nullable(),
+  /** Ended calls that went to a person (handed off, or escalated by a bot). */
+  handed_off: z.number().int().optional(),
 });
 export const StatsSnapshotSchema = z.object({ at: z.string(), today: WindowStatsSchema, last_24h: WindowStatsSchema });
 export type StatsSnapshot = z.infer<typeof StatsSnapshotSchema>;
@@ -66,6 +109,7 @@ export const CallEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('call_updated'), data: CallUpdateSchema }),
   z.object({ type: z.literal('call_ended'), data: CallSummarySchema }),
   z.object({ type: z.literal('transcript'), data: TranscriptLineSchema }),
+  z.object({ type: z.literal('call_handed_off'), data: HandoffNoticeSchema }),
   z.object({ type: z.literal('metric_updated'), data: StatsSnapshotSchema }),
 ]);
 export type CallEvent = z.infer<typeof CallEventSchema>;

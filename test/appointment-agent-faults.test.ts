@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client as Pg } from 'pg';
 import { inboundWorkflow } from '../gateway/inbound-workflow';
 import { loadConfig } from '../lib/config';
 import { twilioSignature } from '../providers/twilio/signature';
-import { inboundCallId, providerStatusSignal } from '../workflows/messages';
+import { callStateQuery, inboundCallId, providerStatusSignal } from '../workflows/messages';
 import { DEFAULT_QUESTIONNAIRES } from '../workflows/questionnaire-prompts';
 import { StreamCaller } from './fakes/stream-caller';
 import { eventually, useHarness } from './harness';
@@ -99,5 +100,39 @@ describe('the model misbehaves', () => {
     assert.equal(caller.closed, undefined, 'the line stayed open');
     caller.stop();
     assert.equal((await h.result(callId)).outcome, 'BOOKED');
+  });
+});
+
+describe('the caller hangs up while a booking is being written', () => {
+  test('the booking finishes and the call reports it: BOOKED with its confirmation number', async () => {
+    const date = openDayAhead();
+    h.realtime.script([
+      { expectSpeech: false, respond: { say: 'Hello, City Clinic.', audioMs: 400 } },
+      { transcript: 'Book me at ten.', respond: { toolCall: { name: 'create_appointment', arguments: { customer_name: 'Ravi', date, time: '10:00' } }, then: { say: 'Booked.', audioMs: 300 } } },
+    ]);
+    // Hold the booking's INSERT behind a table lock until the caller has gone.
+    const lock = new Pg({ connectionString: process.env.DATABASE_URL });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE appointments IN ACCESS EXCLUSIVE MODE');
+      const { caller, callId } = await appointmentCall('CAhangupmidtool1', 120);
+      await sleep(800);
+      caller.speak(await speak('Book me at ten please.', 'en'));
+      caller.silence(800);
+      const waiting = "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%appointments%'";
+      await eventually(async () => (await db.pg.query(waiting)).rowCount || undefined, 20_000, 'the booking waiting on the lock');
+      caller.stop();
+      const hungUp = async () => (await h.client.workflow.getHandle(callId).query(callStateQuery)).transitions.some((t) => t.event === 'terminal');
+      await eventually(async () => (await hungUp()) || undefined, 20_000, 'the hang-up reaching the call');
+      await lock.query('COMMIT');
+      const result = await h.result(callId);
+      assert.equal(result.outcome, 'BOOKED');
+      const [report] = h.jupiter.reportsFor(callId);
+      assert.match(report.body.confirmation_number, /^APT-\d{5}$/);
+    } finally {
+      await lock.query('ROLLBACK').catch(() => {});
+      await lock.end();
+    }
   });
 });

@@ -1,7 +1,9 @@
 // The ops dashboard in a real headless Chromium against the real parts: the login is required,
 // a call appears, changes state and ends live (no reload), the history finds it, stats and
-// health are shown, and a voice call's transcript streams onto its page. Screenshots go to
-// test-artifacts/dashboard/.
+// health are shown, a voice call's transcript streams onto its page, and a call registered by an
+// outside voice stack shows its lifecycle live (CREATED, ACTIVE, HANDED_OFF with its reason and
+// agent page, ENDED) in the overview, on its own page, in the stats and the history. Screenshots
+// go to test-artifacts/dashboard/.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -14,7 +16,9 @@ import { wallClock } from '../appointments/zoned-time';
 /** How long to wait for the next thing to happen: generous, the test machines are shared. */
 const PATIENCE_MS = 60_000;
 const OPS = { username: 'ops', password: 'test-dashboard-password' };
-const { h } = useHarness({ env: { OPS_PASSWORD: OPS.password, TEMPORAL_UI_URL: 'http://temporal-ui.test:8233' } });
+// The deterministic context summary (no model), so the agent page's summary is known.
+const { h } = useHarness({ env: { OPS_PASSWORD: OPS.password, TEMPORAL_UI_URL: 'http://temporal-ui.test:8233', CONTEXT_SUMMARY_EVERY_TURNS: '0' } });
+const opsHeaders = { Authorization: 'Basic ' + Buffer.from(`${OPS.username}:${OPS.password}`).toString('base64') };
 
 let browser: Browser;
 let context: BrowserContext;
@@ -98,6 +102,8 @@ describe('dashboard', () => {
 
     await h.exotel.answer(callSid);
     await page.locator(`#active-calls tr[data-call-id="${callId}"] td.state`, { hasText: 'IN_CALL' }).waitFor();
+    await page.locator(`#active-calls tr[data-call-id="${callId}"] td.lifecycle .lifecycle-state`, { hasText: 'ACTIVE' }).waitFor(); // answered: our own call's lifecycle too
+    assert.equal(await live.locator('td.source').textContent(), 'nerve');
     await screenshot(page, 'dashboard/1-call-in-progress');
 
     // The line to the browser drops; the call goes on meanwhile. The browser reconnects with
@@ -197,5 +203,129 @@ describe('dashboard', () => {
     assert.equal((await h.result(callId)).outcome, 'ELIGIBLE');
     assert.deepEqual(problems, []);
     await page.close();
+  });
+
+  test('a call registered through the lifecycle API shows its state live: CREATED, ACTIVE, HANDED_OFF with its reason and agent page, ENDED', async () => {
+    const lifecycleApi = (path: string, body: unknown, key?: string) => fetch(`${h.gatewayUrl}/api/nerve/calls${path}`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer test-api-token', 'Content-Type': 'application/json', ...(key ? { 'Idempotency-Key': key } : {}) },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+    const overview = await context.newPage();
+    const problems: string[] = [];
+    overview.on('pageerror', (err) => problems.push(err.message));
+    await overview.goto(`${h.gatewayUrl}/dashboard`);
+    await overview.locator('#feed-status[data-state="live"]').waitFor();
+    await overview.evaluate(() => ((globalThis as any).loadedOnce = true));
+
+    const created = await lifecycleApi('', { source: 'livekit', call_type: 'support', metadata: { tenant: 'acme' } }, 'dash-lk-1');
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const callId = created.body.call_id as string;
+    assert.equal(callId, 'call-dash-lk-1');
+    const live = row(overview, 'active-calls', callId);
+    await overview.locator(`#active-calls tr[data-call-id="${callId}"] td.lifecycle .lifecycle-state`, { hasText: 'CREATED' }).waitFor();
+    assert.equal(await live.locator('td').nth(1).textContent(), 'support');
+    assert.equal(await live.locator('td').nth(2).textContent(), 'external');
+    assert.equal(await live.locator('td').nth(3).textContent(), '—', 'its own stack knows the direction');
+    assert.equal(await live.locator('td.source').textContent(), 'livekit');
+
+    // The agent page is only for calls that were handed off; ops reach it through their login.
+    const early = await fetch(`${h.gatewayUrl}/dashboard/calls/${callId}/agent`, { headers: opsHeaders, redirect: 'manual' });
+    assert.equal(early.status, 409);
+    assert.equal(((await early.json()) as { error: string }).error, 'not_handed_off');
+    assert.equal((await fetch(`${h.gatewayUrl}/dashboard/calls/call-nope/agent`, { headers: opsHeaders, redirect: 'manual' })).status, 404);
+    assert.equal((await fetch(`${h.gatewayUrl}/dashboard/calls/${callId}/agent`, { redirect: 'manual' })).status, 401);
+
+    assert.equal((await lifecycleApi(`/${callId}/start`, {}, 'start-1')).status, 200);
+    await overview.locator(`#active-calls tr[data-call-id="${callId}"] td.lifecycle .lifecycle-state`, { hasText: 'ACTIVE' }).waitFor();
+    assert.equal(await live.locator('td.state').textContent(), 'IN_CALL', 'the provider-level status beside it');
+    assert.equal((await lifecycleApi(`/${callId}/turns`, { turn_id: 'dt-1', speaker: 'caller', text: 'Mera order do ghante se late hai', confidence: 0.9, language: 'hinglish' })).status, 200);
+
+    // Its own page, open while the call goes on: the lifecycle so far and the transcript.
+    const callPage = await context.newPage();
+    callPage.on('pageerror', (err) => problems.push(err.message));
+    await callPage.goto(`${h.gatewayUrl}/dashboard/calls/${callId}`);
+    await callPage.locator('#feed-status[data-state="live"]').waitFor();
+    await callPage.locator('#transcript li[data-speaker="caller"]', { hasText: 'Mera order do ghante se late hai' }).waitFor();
+    await callPage.locator('#lifecycle-history li[data-to="ACTIVE"]').waitFor();
+    assert.equal(await callPage.locator('dd[data-fact="Source"]').textContent(), 'livekit');
+    assert.equal(await callPage.locator('dd[data-fact="Room"]').textContent(), 'nerve-dash-lk-1');
+    assert.equal(await callPage.locator('#agent-link-line').isHidden(), true, 'no agent page before a handoff');
+
+    const handoff = await lifecycleApi(`/${callId}/handoff/request`, { reason: 'caller_asked_for_human', requested_by: 'ops-desk' }, 'handoff-1');
+    assert.equal(handoff.status, 200, JSON.stringify(handoff.body));
+    assert.equal(handoff.body.state, 'HANDED_OFF');
+    await overview.locator(`#active-calls tr[data-call-id="${callId}"] td.lifecycle .lifecycle-state`, { hasText: 'HANDED_OFF' }).waitFor();
+    assert.equal(await live.locator('td.lifecycle .handoff-reason').textContent(), 'handed off: caller_asked_for_human');
+    const notice = overview.locator(`#handoffs li[data-call-id="${callId}"]`);
+    await notice.waitFor();
+    assert.equal(await notice.locator('.handoff-reason').textContent(), 'caller_asked_for_human');
+    assert.match((await notice.textContent()) ?? '', /handed off by api:ops-desk/);
+    await screenshot(overview, 'dashboard/4-registered-call-handed-off');
+
+    // The link opens the agent's page (signed for this call) in a new tab, with the handoff and the context.
+    const [agentTab] = await Promise.all([context.waitForEvent('page'), live.locator('a.agent-page').click()]);
+    await agentTab.waitForLoadState();
+    assert.match(agentTab.url(), new RegExp(`/agent/calls/${callId}\\?sig=`));
+    assert.equal(await agentTab.textContent('#state'), 'HANDED_OFF');
+    assert.match((await agentTab.textContent('#handoff')) ?? '', /caller_asked_for_human \(by ops-desk\)/);
+    assert.match((await agentTab.textContent('#summary')) ?? '', /Mera order do ghante se late hai/);
+    await agentTab.close();
+
+    // The call page follows: the handoff in the lifecycle, its facts, the agent's words as they come.
+    await callPage.locator('#lifecycle-history li[data-to="HANDED_OFF"]', { hasText: 'caller_asked_for_human' }).waitFor();
+    await callPage.locator('dd[data-fact="Lifecycle"]', { hasText: 'HANDED_OFF' }).waitFor();
+    assert.match((await callPage.locator('dd[data-fact="Handoff"]').textContent()) ?? '', /^caller_asked_for_human \(/);
+    assert.equal(await callPage.locator('#agent-link-line').isHidden(), false);
+    assert.equal((await lifecycleApi(`/${callId}/turns`, { turn_id: 'dt-2', speaker: 'agent', text: 'Priya here, let me check your order.', confidence: 1, language: 'en' })).status, 200);
+    await callPage.locator('#transcript li[data-speaker="agent"]', { hasText: 'Priya here' }).waitFor();
+
+    const disposition = await lifecycleApi(`/${callId}/disposition`, { outcome: 'resolved', agent_id: 'priya' }, 'disp-1');
+    assert.equal(disposition.status, 200, JSON.stringify(disposition.body));
+    const ended = overview.locator(`#ended-calls li[data-call-id="${callId}"]`);
+    await ended.waitFor();
+    assert.equal(await ended.getAttribute('data-lifecycle'), 'ENDED');
+    assert.equal(await ended.locator('.outcome').textContent(), 'HANDED_OFF', 'a registered call ends as Jupiter hears it');
+    await live.waitFor({ state: 'detached' });
+    await callPage.locator('dd[data-fact="Lifecycle"]', { hasText: 'ENDED' }).waitFor();
+    await callPage.locator('#lifecycle-history li[data-to="ENDED"]', { hasText: 'agent:priya' }).waitFor();
+    assert.deepEqual(await callPage.locator('#lifecycle-history li').evaluateAll((items) => items.map((li) => li.getAttribute('data-to'))), ['ACTIVE', 'HANDED_OFF', 'ENDED'], 'each transition once');
+    assert.equal(await callPage.locator('#transcript li').count(), 2, 'each line once');
+    await screenshot(callPage, 'dashboard/5-registered-call-page');
+
+    // Stats: the handoff counts toward the handoff rate (it has no ESCALATED outcome).
+    await overview.locator('#stats-today dd[data-stat="Handed off"]', { hasText: /^1$/ }).waitFor();
+    const stats = (await (await fetch(`${h.gatewayUrl}/dashboard/api/stats`, { headers: opsHeaders })).json()) as any;
+    assert.equal(stats.today.handed_off, 1);
+    assert.equal(stats.today.handoff_rate, Math.round((1 / stats.today.ended) * 1000) / 1000);
+    assert.equal(stats.today.outcomes.HANDED_OFF, 1);
+    assert.equal(await overview.locator('#stats-today dd[data-stat="Handoff rate"]').textContent(), `${Math.round(stats.today.handoff_rate * 1000) / 10}%`);
+
+    // History: by lifecycle state, by having been handed off, by source.
+    await overview.selectOption('select[name="state"]', 'ENDED');
+    await overview.check('input[name="handed_off"]');
+    await overview.fill('input[name="source"]', 'livekit');
+    await overview.click('#history-filter button[type="submit"]');
+    await overview.locator('#history-page', { hasText: '(1 calls)' }).waitFor();
+    const found = row(overview, 'history-calls', callId);
+    assert.equal(await found.locator('td.lifecycle .lifecycle-state').textContent(), 'ENDED');
+    assert.equal(await found.locator('td.lifecycle .handoff-reason').textContent(), 'handed off: caller_asked_for_human');
+    assert.equal(await found.locator('td.source').textContent(), 'livekit');
+    assert.equal(await found.locator('td.outcome').textContent(), 'HANDED_OFF');
+    await overview.selectOption('select[name="state"]', 'ACTIVE');
+    await overview.click('#history-filter button[type="submit"]');
+    await overview.locator('#history-page', { hasText: '(0 calls)' }).waitFor();
+    await overview.selectOption('select[name="state"]', '');
+    await overview.uncheck('input[name="handed_off"]');
+    await overview.fill('input[name="source"]', 'nerve');
+    await overview.click('#history-filter button[type="submit"]');
+    await overview.locator('#history-page', { hasText: '(2 calls)' }).waitFor(); // the vendor and questionnaire calls above
+    await screenshot(overview, 'dashboard/6-history-by-lifecycle');
+
+    assert.equal(await overview.evaluate(() => (globalThis as any).loadedOnce), true, 'all of it without a reload');
+    assert.deepEqual(problems, []);
+    await callPage.close();
+    await overview.close();
   });
 });

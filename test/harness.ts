@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { after, before } from 'node:test';
 import { Client as Pg } from 'pg';
 import { migrate } from '../scripts/migrate';
@@ -19,6 +18,7 @@ import { FakeRealtimeServer } from './fakes/openai-realtime';
 import { FakeSpeechHost } from './fakes/speech-host';
 import { FakeTwilio } from './fakes/twilio';
 import { recordHistories } from './support/histories';
+import { workflowBundlePath } from './support/workflow-bundle';
 import { type OfflineAsr, startOfflineAsr } from './support/offline-asr';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -44,6 +44,8 @@ export interface HarnessOptions {
   gatewayProcess?: boolean;
   /** 'offline': transcribe with the real speech host (tiny.en) instead of the scripted fake. */
   asr?: 'fake' | 'offline';
+  /** Start the workers' /metrics listeners (and the Temporal SDK's exporter) on free ports. */
+  workerMetrics?: boolean;
 }
 
 export class Harness {
@@ -69,7 +71,9 @@ export class Harness {
     const { DATABASE_URL, REDIS_URL } = process.env;
     if (!DATABASE_URL || !REDIS_URL) throw new Error('run tests through `npm test` (it starts PostgreSQL and Redis)');
 
-    const [temporalPort, gatewayPort, callsMetricsPort, speechMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [temporalPort, gatewayPort] = await Promise.all([freePort(), freePort()]);
+    // The workers' metrics listeners only where a test scrapes them: each is a port that another process could take meanwhile.
+    const [callsMetricsPort, speechMetricsPort] = options.workerMetrics ? await Promise.all([freePort(), freePort()]) : [0, 0];
     this.jupiter = new FakeJupiter();
     this.twilio = new FakeTwilio('ACtest', 'test-twilio-token');
     this.speechHost = new FakeSpeechHost();
@@ -78,9 +82,9 @@ export class Harness {
     const hooks = `${gatewayUrl}/webhooks/exotel/${WEBHOOK_SECRET}`;
     this.exotel = new FakeExotel('test-account', 'test-key', 'test-token', { promptUrl: `${hooks}/prompt`, passthruUrl: `${hooks}/passthru` });
 
-    const [temporal, bundle] = await Promise.all([
+    const [temporal, bundlePath] = await Promise.all([
       startTemporalDevServer({ port: temporalPort }),
-      bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), failureConverterPath: require.resolve('../lib/failure-converter'), logger: quietLogger }),
+      workflowBundlePath(quietLogger),
       this.exotel.start(),
       this.jupiter.start(),
       this.twilio.start(),
@@ -90,8 +94,6 @@ export class Harness {
       options.asr === 'offline' ? startOfflineAsr().then((asr) => (this.offlineAsr = asr)) : undefined,
     ]);
     this.temporal = temporal;
-    const bundlePath = path.join(this.tmp, 'workflow-bundle.js');
-    fs.writeFileSync(bundlePath, bundle.code);
 
     this.env = {
       LOG_LEVEL: 'warn',

@@ -12,7 +12,7 @@ import { type Scrape, scrape } from './support/prometheus';
 import { speak } from './speech';
 
 const AGENT_LINE = '+14155550177';
-const { h } = useHarness({ env: { INBOUND_ROUTES: JSON.stringify({ [AGENT_LINE]: { bot: 'appointment-agent', language: 'en' } }) } });
+const { h } = useHarness({ workerMetrics: true, env: { INBOUND_ROUTES: JSON.stringify({ [AGENT_LINE]: { bot: 'appointment-agent', language: 'en' } }) } });
 
 const gateway = () => scrape(`${h.gatewayUrl}/metrics`, METRICS_TOKEN);
 const worker = (kind: 'CALLS' | 'SPEECH') => scrape(`http://127.0.0.1:${process.env[`${kind}_WORKER_METRICS_PORT`]}/metrics`);

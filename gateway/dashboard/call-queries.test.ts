@@ -26,3 +26,11 @@ test('the query refuses what is not a filter', () => {
   assert.equal(HistoryQuery.safeParse({ order_id: 'A1' }).success, false, 'unknown filters are errors, not ignored');
   assert.deepEqual(HistoryQuery.parse({ key: ' A1 ', page: '2' }), { key: 'A1', page: 2, page_size: 25 });
 });
+
+test('the history filters by lifecycle state, by having been handed off, and by source', () => {
+  assert.deepEqual(HistoryQuery.parse({ state: 'HANDED_OFF', handed_off: 'true', source: ' livekit ' }), { state: 'HANDED_OFF', handed_off: true, source: 'livekit', page: 1, page_size: 25 });
+  assert.equal(HistoryQuery.parse({ handed_off: 'false' }).handed_off, false);
+  assert.equal(HistoryQuery.safeParse({ state: 'ON_HOLD' }).success, false, 'only the lifecycle\'s states');
+  assert.equal(HistoryQuery.safeParse({ state: 'handed_off' }).success, false, 'states are spelt as the lifecycle spells them');
+  assert.equal(HistoryQuery.safeParse({ handed_off: 'yes' }).success, false);
+});

@@ -5,9 +5,8 @@ import { z } from 'zod';
 import type { Cache } from '../../lib/cache';
 import { db } from '../../lib/db';
 import { sessionKey } from '../../lib/keys';
-import { maskPhone } from '../../lib/phone';
-import type { CallSummary } from '../../lib/call-events';
-import { directionOf } from '../../lib/call-feed';
+import { type CallSummary, LifecycleStateSchema } from '../../lib/call-events';
+import { directionOf, lifecycleSummary, shownPhone, transitionsOf } from '../../lib/call-feed';
 import { speakingOf } from './speaking';
 import { addDays, instantOf, isCalendarDate } from '../../appointments/zoned-time';
 
@@ -20,14 +19,15 @@ export function callView(row: CallRow): CallView {
     call_id: row.id,
     call_type: row.callType,
     provider: row.provider,
-    direction: directionOf(row.id),
+    direction: directionOf(row.id, row.provider),
     status: row.status,
     outcome: row.outcome,
     business_key: row.businessKey,
-    phone_masked: maskPhone(row.calleePhone),
+    phone_masked: shownPhone(row.calleePhone),
     attempts: row.attempts,
     answered_at: row.answeredAt?.toISOString() ?? null,
     ended_at: row.endedAt?.toISOString() ?? null,
+    ...lifecycleSummary({ ...row, state: row.lifecycle, handoffAt: row.handoffAt?.toISOString() }),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -61,6 +61,12 @@ export function dateRange(from: string | undefined, to: string | undefined, time
 export const HistoryQuery = z.object({
   type: z.string().max(64).optional(),
   outcome: z.string().max(32).optional(),
+  /** Where the call is in its lifecycle (CREATED, ACTIVE, HANDED_OFF, ENDED). */
+  state: LifecycleStateSchema.optional(),
+  /** Only calls that were handed off to a person ("true"), whatever their state now. */
+  handed_off: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  /** Who registered the call: "nerve" (our own) or an outside stack's name. */
+  source: z.string().trim().max(40).optional(),
   /** The order, lead or questionnaire key (business key), or a call id. */
   key: z.string().trim().max(200).optional(),
   from: DateParam.optional(),
@@ -74,6 +80,9 @@ export async function callHistory(filter: HistoryFilter, timeZone: string) {
   const where = {
     ...(filter.type ? { callType: filter.type } : {}),
     ...(filter.outcome ? { outcome: filter.outcome } : {}),
+    ...(filter.state ? { lifecycle: filter.state } : {}),
+    ...(filter.handed_off === undefined ? {} : { handoffAt: filter.handed_off ? { not: null } : null }),
+    ...(filter.source ? { source: filter.source } : {}),
     ...(filter.key ? { OR: [{ businessKey: filter.key }, { id: filter.key }] } : {}),
     ...(filter.from || filter.to ? { createdAt: dateRange(filter.from, filter.to, timeZone) } : {}),
   };
@@ -89,9 +98,13 @@ const MAX_TRANSCRIPT_LINES = 2000;
 export async function callWithTranscript(callId: string) {
   const row = await db().call.findUnique({ where: { id: callId } });
   if (!row) return undefined;
-  const lines = await db().transcriptEntry.findMany({ where: { callId }, orderBy: [{ spokenAt: 'asc' }, { id: 'asc' }], take: MAX_TRANSCRIPT_LINES });
+  const [lines, audit] = await Promise.all([
+    db().transcriptEntry.findMany({ where: { callId }, orderBy: [{ spokenAt: 'asc' }, { id: 'asc' }], take: MAX_TRANSCRIPT_LINES }),
+    db().callEvent.findMany({ where: { callId, kind: 'lifecycle' }, orderBy: { id: 'asc' }, take: 20 }),
+  ]);
   return {
     call: callView(row),
+    transitions: transitionsOf(audit.map((e) => ({ dedupeKey: e.dedupeKey, kind: e.kind, data: e.data as Record<string, unknown> }))),
     transcript: lines.map((l) => ({ line_id: l.dedupeKey, speaker: l.speaker, text: l.text, at: l.spokenAt.toISOString(), prompt_id: l.promptId })),
   };
 }

@@ -14,6 +14,7 @@ import { CallEventHub } from './event-hub';
 import { eventStream } from './event-stream';
 import { healthChecks } from './health';
 import { requireOps } from '../../lib/ops-auth';
+import { handedOffAgentPath } from './agent-link';
 
 const PUBLIC_DIR = path.join(__dirname, 'public');
 const CallIdParam = z.string().min(1).max(200);
@@ -38,6 +39,11 @@ export function dashboardRoutes(client: Client, cache: Cache, config: Config, lo
   const page = (file: string) => (_req: express.Request, res: express.Response) => res.set('Cache-Control', 'no-store').sendFile(path.join(PUBLIC_DIR, file));
   router.get('/', page('index.html'));
   router.get('/calls/:id', page('call.html'));
+  // A handed-off call's agent page, for ops: the signed link is made here, behind the ops login, and
+  // never travels in the feed or the JSON.
+  router.get('/calls/:id/agent', async (req, res) => {
+    res.set('Cache-Control', 'no-store').redirect(303, await handedOffAgentPath(config, CallIdParam.parse(req.params.id)));
+  });
   router.use('/assets', express.static(path.join(PUBLIC_DIR, 'assets'), { maxAge: '5m', fallthrough: false }));
 
   router.get('/api/active', async (_req, res) => {

@@ -12,3 +12,4 @@ export const riderAssignment = differentScript;
 export const questionnaire = differentScript;
 export const leadQualification = differentScript;
 export const appointmentAgent = differentScript;
+export const registeredCall = differentScript;

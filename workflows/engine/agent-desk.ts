@@ -2,7 +2,7 @@
 // what must be durable comes here: its tool calls (run once per tool call id, whatever dies in
 // between), both sides of the transcript, and the workflow's directives to the session (say
 // goodbye at the time limit).
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
 import {
   type AgentDirective, agentConversationQuery, agentDirectiveUpdate, InputRejection, runToolUpdate, type ToolCallRequest, type ToolCallResult,
@@ -44,6 +44,8 @@ export class AgentDesk {
   private readonly conversation: TranscriptLine[] = [];
   private directive?: AgentDirective;
   private endRequested = false;
+  /** Tools that started and have not answered yet. */
+  private toolsRunning = 0;
   toolCalls = 0;
   callerLines = 0;
 
@@ -59,6 +61,14 @@ export class AgentDesk {
 
   /** Waits while the model and the caller talk: until the caller hangs up, a tool ends the call, or time runs out. */
   async converse(goodbye: string): Promise<AgentEnding> {
+    const ending = await this.talkUntilOver(goodbye);
+    // A tool already running when the conversation ends (a booking as the caller hangs up) still
+    // finishes, so the outcome counts what it did. (Guarded: older histories ended without waiting.)
+    if (this.toolsRunning > 0 && patched('agent-tools-settle')) await condition(() => this.toolsRunning === 0);
+    return ending;
+  }
+
+  private async talkUntilOver(goodbye: string): Promise<AgentEnding> {
     const over = () => this.call.hungUp() || this.endRequested || this.call.withHuman();
     const timeLeft = this.call.timeLeftMs();
     if (Number.isFinite(timeLeft)) await condition(over, Math.max(0, timeLeft));
@@ -100,12 +110,15 @@ export class AgentDesk {
     if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.problem, InputRejection.invalid); // validated already
     this.toolCalls++;
     let output: unknown;
+    this.toolsRunning++;
     try {
       output = await tool.run(parsed.value, toolCallId);
     } catch (err) {
       // The booking system is down: the model apologises instead of the caller hearing silence.
       this.call.event('tool_failed', { name, toolCallId, error: errorMessage(err) });
       return { output: JSON.stringify({ error: 'unavailable', message: 'The appointment system is not answering. Apologise and offer a call back.' }) };
+    } finally {
+      this.toolsRunning--;
     }
     this.call.event('tool_call', { name, toolCallId, arguments: parsed.value as Record<string, unknown>, output: output as Record<string, unknown> });
     // A tool that handed the call to a person does not end it: the provider moves the caller.

@@ -1,9 +1,10 @@
 // One call: its facts and its transcript, live from the event feed filtered to this call.
 'use strict';
 (() => {
-  const { getJson, openFeed, time } = window.nerve;
+  const { getJson, openFeed, time, agentPage, outcomeText } = window.nerve;
   const callId = decodeURIComponent(location.pathname.split('/').pop());
   const shown = new Set(); // line ids already on the page: a line is shown once
+  const transitionsShown = new Set(); // journal keys of the lifecycle transitions listed
   // Stored bot lines not yet matched by a live one: the journal stores a prompt when the call
   // issues it (the greeting, before the line connects), the gateway publishes it when it is
   // handed to the line; the same prompt and text is one line, shown once.
@@ -13,8 +14,10 @@
   function renderFacts() {
     document.getElementById('call-title').textContent = `Call ${call.call_id}`;
     const facts = [
-      ['Type', call.call_type], ['Provider', call.provider], ['Direction', call.direction], ['State', call.status],
-      ['Outcome', call.outcome], ['Key', call.business_key], ['Phone', call.phone_masked], ['Attempts', call.attempts],
+      ['Type', call.call_type], ['Provider', call.provider], ['Source', call.source], ['Room', call.room_name], ['Direction', call.direction],
+      ['Lifecycle', call.lifecycle], ['Status', call.status],
+      ['Handoff', call.handoff && `${call.handoff.reason} (${time(call.handoff.at)})`], ['End reason', call.end_reason],
+      ['Outcome', call.outcome || (call.status === 'COMPLETED' ? outcomeText(call) : null)], ['Key', call.business_key], ['Phone', call.phone_masked], ['Attempts', call.attempts],
       ['Answered', time(call.answered_at)], ['Ended', time(call.ended_at)],
       ['Now', { bot: 'bot speaking', caller: 'caller speaking', nobody: 'listening' }[call.speaking]],
     ];
@@ -23,6 +26,23 @@
       const dd = document.createElement('dd'); dd.textContent = v == null || v === '' ? '—' : String(v); dd.dataset.fact = k;
       return [dt, dd];
     }));
+    document.getElementById('agent-link-line').hidden = !call.handoff;
+  }
+
+  function addTransition(t) {
+    if (transitionsShown.has(t.key)) return;
+    transitionsShown.add(t.key);
+    const li = document.createElement('li');
+    li.dataset.to = t.to;
+    const at = document.createElement('time');
+    at.dateTime = t.at;
+    at.textContent = new Date(t.at).toLocaleTimeString();
+    li.append(at, ` ${t.from} → `);
+    const to = document.createElement('strong');
+    to.textContent = t.to;
+    li.append(to, ` by ${t.actor}${t.reason ? `: ${t.reason}` : ''}`);
+    document.getElementById('lifecycle-history').append(li);
+    document.getElementById('lifecycle-empty').hidden = true;
   }
 
   function isStoredPrompt(line) {
@@ -40,7 +60,7 @@
     li.dataset.speaker = line.speaker;
     const who = document.createElement('span');
     who.className = 'who';
-    who.textContent = line.speaker === 'bot' ? 'Bot' : 'Caller';
+    who.textContent = { bot: 'Bot', caller: 'Caller', agent: 'Agent' }[line.speaker] || line.speaker;
     const at = document.createElement('time');
     at.dateTime = line.at;
     at.textContent = new Date(line.at).toLocaleTimeString();
@@ -49,13 +69,19 @@
     document.getElementById('transcript-empty').hidden = true;
   }
 
-  const update = (data) => { call = { ...call, ...data }; renderFacts(); };
+  const update = ({ transitions = [], ...data }) => {
+    call = { ...call, ...data };
+    renderFacts();
+    transitions.forEach(addTransition);
+  };
 
   async function start() {
     const found = await getJson(`/dashboard/api/calls/${encodeURIComponent(callId)}`);
     call = found.call;
     document.getElementById('temporal-link').href = found.temporal_url;
+    document.getElementById('agent-link').href = agentPage(callId);
     renderFacts();
+    found.transitions.forEach(addTransition);
     for (const line of found.transcript) addLine(line, true);
     openFeed({ after: found.after, callId, on: { call_started: update, call_updated: update, call_ended: update, transcript: (line) => addLine(line) } });
   }

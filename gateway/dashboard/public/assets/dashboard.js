@@ -1,11 +1,12 @@
 // The overview: stats, health, live calls (updated from the event feed), history with filters.
 'use strict';
 (() => {
-  const { getJson, openFeed, duration, percent, time, cell, linkCell, callPage } = window.nerve;
+  const { getJson, openFeed, duration, percent, time, cell, anchor, linkCell, callPage, agentPage, outcomeText, lifecycleCell } = window.nerve;
   const HEALTH_EVERY_MS = 15_000;
   const ENDED_SHOWN = 20;
   const active = new Map(); // call id → the call as last heard
   const ended = new Set(); // ended here: late updates must not bring them back
+  const handoffsShown = new Set(); // transition keys: a notice delivered twice (a retried save) is listed once
 
   const activeBody = document.getElementById('active-calls');
 
@@ -23,7 +24,7 @@
     tr.dataset.callId = call.call_id;
     tr.append(
       linkCell(call.call_id, callPage(call.call_id), { className: 'id', label: `Live transcript of ${call.call_id}` }),
-      cell(call.call_type), cell(call.provider), cell(call.direction),
+      cell(call.call_type), cell(call.provider), cell(call.direction), cell(call.source, 'source'), lifecycleCell(call),
       cell(call.status, 'state'), cell(nowText(call), 'now'), cell(duration((Date.now() - startedAt(call)) / 1000), 'duration'),
       linkCell('Open', call.temporal_url || '#', { external: true, label: `${call.call_id} in the Temporal Web UI` }),
     );
@@ -57,18 +58,36 @@
     renderActive();
     const li = document.createElement('li');
     li.dataset.callId = call.call_id;
-    const a = document.createElement('a');
-    a.href = callPage(call.call_id);
-    a.textContent = call.call_id;
-    li.append(a, ` ${call.call_type} ended: `);
+    li.dataset.lifecycle = call.lifecycle || '';
+    li.append(anchor(call.call_id, callPage(call.call_id)), ` ${call.call_type} ended: `);
     const outcome = document.createElement('strong');
     outcome.className = 'outcome';
-    outcome.textContent = call.outcome || 'no outcome';
+    outcome.textContent = outcomeText(call) || 'no outcome';
     li.append(outcome);
+    if (call.handoff) li.append(` (handed off: ${call.handoff.reason})`);
     const list = document.getElementById('ended-calls');
     list.prepend(li);
     while (list.children.length > ENDED_SHOWN) list.lastElementChild.remove();
     loadHistory(); // the ended call now belongs to the history
+  }
+
+  /** A call passed to a person: listed at once, with the way to its agent page. */
+  function handedOff(notice) {
+    if (handoffsShown.has(notice.key)) return;
+    handoffsShown.add(notice.key);
+    const li = document.createElement('li');
+    li.dataset.callId = notice.call_id;
+    const reason = document.createElement('strong');
+    reason.className = 'handoff-reason';
+    reason.textContent = notice.reason;
+    li.append(
+      anchor(notice.call_id, callPage(notice.call_id)), ` ${notice.call_type} handed off by ${notice.actor} at ${new Date(notice.at).toLocaleTimeString()}: `, reason, ' · ',
+      anchor('agent page', agentPage(notice.call_id), { external: true, label: `Agent page of ${notice.call_id}` }),
+    );
+    const list = document.getElementById('handoffs');
+    list.prepend(li);
+    while (list.children.length > ENDED_SHOWN) list.lastElementChild.remove();
+    document.getElementById('handoffs-empty').hidden = true;
   }
 
   // Links to the Temporal UI: the server says where its workflows are (TEMPORAL_UI_URL).
@@ -79,7 +98,7 @@
     const dl = document.querySelector(`#${id} dl`);
     const rows = [
       ['Calls', stats.calls], ['Ended', stats.ended], ['Success rate', percent(stats.success_rate)],
-      ['Average talk time', duration(stats.average_duration_seconds)], ['Handoff rate', percent(stats.handoff_rate)],
+      ['Average talk time', duration(stats.average_duration_seconds)], ['Handoff rate', percent(stats.handoff_rate)], ['Handed off', stats.handed_off ?? '—'],
       ['Outcomes', Object.entries(stats.outcomes).map(([o, n]) => `${o} ${n}`).join(', ') || '—'],
     ];
     dl.replaceChildren(...rows.flatMap(([k, v]) => {
@@ -131,8 +150,8 @@
         const talk = call.answered_at && call.ended_at ? (Date.parse(call.ended_at) - Date.parse(call.answered_at)) / 1000 : null;
         tr.append(
           linkCell(call.call_id, callPage(call.call_id), { className: 'id' }),
-          cell(call.call_type), cell(call.business_key), cell(call.phone_masked), cell(call.outcome || call.status, 'outcome'),
-          cell(time(call.created_at)), cell(duration(talk)),
+          cell(call.call_type), cell(call.business_key), cell(call.phone_masked), cell(outcomeText(call), 'outcome'),
+          lifecycleCell(call), cell(call.source, 'source'), cell(time(call.created_at)), cell(duration(talk)),
           linkCell('Open', call.temporal_url, { external: true, label: `${call.call_id} in the Temporal Web UI` }),
         );
         return tr;
@@ -166,6 +185,7 @@
         call_started: upsert,
         call_updated: upsert,
         call_ended: end,
+        call_handed_off: handedOff,
         metric_updated: renderSnapshot,
       },
     });

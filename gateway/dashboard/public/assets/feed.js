@@ -48,19 +48,58 @@ window.nerve = (() => {
     return td;
   }
 
-  function linkCell(text, href, { external = false, className, label } = {}) {
-    const td = document.createElement('td');
+  /** A link; `external` opens a new tab that cannot reach back to this one. */
+  function anchor(text, href, { external = false, className, label } = {}) {
     const a = document.createElement('a');
     a.href = href;
     a.textContent = text;
     if (label) a.setAttribute('aria-label', label);
     if (external) { a.target = '_blank'; a.rel = 'noopener noreferrer'; }
-    td.append(a);
+    if (className) a.className = className;
+    return a;
+  }
+
+  function linkCell(text, href, { external = false, className, label } = {}) {
+    const td = document.createElement('td');
+    td.append(anchor(text, href, { external, label }));
     if (className) td.className = className;
     return td;
   }
 
   const callPage = (callId) => `/dashboard/calls/${encodeURIComponent(callId)}`;
+  /** Signed on request behind the ops login (the server redirects to the agent's page). */
+  const agentPage = (callId) => `/dashboard/calls/${encodeURIComponent(callId)}/agent`;
 
-  return { getJson, openFeed, duration, percent, time, cell, linkCell, callPage };
+  /** How a call ended: our outcome, or for a call registered from outside how its lifecycle ended (as Jupiter hears it). */
+  function outcomeText(call) {
+    if (call.outcome) return call.outcome;
+    if (call.status === 'COMPLETED' && call.lifecycle) return call.handoff ? 'HANDED_OFF' : call.lifecycle;
+    return call.status;
+  }
+
+  /** Where the call is in its lifecycle, and for a handed-off call why, with the way to its agent page. */
+  function lifecycleCell(call) {
+    const td = document.createElement('td');
+    td.className = 'lifecycle';
+    const state = document.createElement('span');
+    state.className = 'lifecycle-state';
+    state.dataset.state = call.lifecycle || '';
+    state.textContent = call.lifecycle || '—';
+    td.append(state);
+    if (call.handoff) {
+      const reason = document.createElement('span');
+      reason.className = 'handoff-reason';
+      reason.textContent = `handed off: ${call.handoff.reason}`;
+      td.append(reason, anchor('Agent page', agentPage(call.call_id), { external: true, className: 'agent-page', label: `Agent page of ${call.call_id}` }));
+    }
+    if (call.end_reason && !call.handoff && call.end_reason !== call.outcome) { // our bots end with their outcome as the reason
+      const reason = document.createElement('span');
+      reason.className = 'end-reason';
+      reason.textContent = call.end_reason;
+      td.append(reason);
+    }
+    return td;
+  }
+
+  return { getJson, openFeed, duration, percent, time, cell, anchor, linkCell, callPage, agentPage, outcomeText, lifecycleCell };
 })();

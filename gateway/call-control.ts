@@ -7,7 +7,7 @@ import { ApplicationFailure, type Client, WorkflowNotFoundError, WorkflowUpdateF
 import { callSidKey, callTypeKey, promptKey } from '../lib/keys';
 import { loadConfig } from '../lib/config';
 import { readStream } from '../lib/stream-liveness';
-import type { AgentControl, CallControl, InboundCallRequest, InboundStart } from '../providers/types';
+import type { AgentControl, CallControl, HandoffState, InboundCallRequest, InboundStart } from '../providers/types';
 import type { Cache } from '../lib/cache';
 import { HttpError } from '../lib/http-error';
 import { timed, turnRoundTripSeconds } from '../lib/metrics';
@@ -73,6 +73,8 @@ export class TemporalCallControl implements CallControl, AgentControl {
   async streamEnded(callId: string): Promise<'resume' | 'end'> {
     const mark = await readStream(this.cache, callId);
     if (mark === 'closed' || mark === 'closed-by-us') return 'end'; // a living gateway closed it: the goodbye, or the caller left
+    // Handed to a person: the bot closed its stream for the flow to go on to the agent.
+    if ((await this.handoffState(callId))?.awaitingAgent) return 'end';
     try {
       const { status } = await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).describe());
       return status.name === 'RUNNING' ? 'resume' : 'end';
@@ -184,6 +186,17 @@ export class TemporalCallControl implements CallControl, AgentControl {
     try {
       const context = await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).query(callContextQuery));
       return context.handoff?.snapshot.summary;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async handoffState(callId: string): Promise<HandoffState | undefined> {
+    try {
+      const context = await this.timed(this.deadlines.updateMs, () => this.client.workflow.getHandle(callId).query(callContextQuery));
+      const agent = context.handoff?.agent?.status;
+      return { awaitingAgent: context.state === 'HANDED_OFF' && (agent === undefined || agent === 'ringing'), summary: context.handoff?.snapshot.summary, agentStatus: agent };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;

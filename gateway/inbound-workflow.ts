@@ -62,6 +62,8 @@ export function inboundWorkflow(config: Config, scriptFor: (language: Language) 
           request: { call_key: callId, phone: inbound.from, name: '', language, provider },
           script: scriptFor(language),
           maxCallSeconds: config.VOICE_MAX_CALL_SECONDS,
+          // A keypad flow has no stream to close: only the spoken questionnaire can be handed off.
+          ...(mode !== 'ivr' && withTransfer(config, provider, { promptedBot: true })),
           policy: { ...base.policy, maxReprompts: QUESTIONNAIRE_MAX_REPROMPTS },
         },
       });
@@ -73,6 +75,7 @@ export function inboundWorkflow(config: Config, scriptFor: (language: Language) 
           request: { lead_id: callId, phone: inbound.from, name: '', language, fields: route.fields, topic: route.topic, provider },
           maxCallSeconds: config.VOICE_MAX_CALL_SECONDS,
           maxTurns: config.LEAD_MAX_TURNS,
+          ...withTransfer(config, provider, { promptedBot: true }),
         },
       });
     case 'appointment-agent':

@@ -1,13 +1,17 @@
 // Whether a call of ours can be handed to a person, and how: from the HANDOFF_* settings, copied
-// into the call's input when it starts (so a replay sees the same values). Only a provider that
-// can move a live call mid-way gets them (Twilio); Exotel's calls need the flow described in the README.
+// into the call's input when it starts (so a replay sees the same values). A provider that can move
+// a live call (Twilio) moves it; a provider whose flow dials the agent once the bot closes its
+// stream (Exotel) gets the flow handoff, for the bots that close their stream with a prompt.
 import type { Config } from '../lib/config';
 import { providerModule } from '../providers/registry';
 import type { TransferSettings } from '../workflows/lifecycle-types';
 import type { TelephonyProvider } from '../workflows/types';
 
-export function withTransfer(config: Config, provider: TelephonyProvider): { handoff?: TransferSettings } {
-  if (!config.HANDOFF_AGENT || !providerModule(provider)?.client().transferToAgent) return {};
+/** `promptedBot`: the call's script speaks prompts (questionnaire, lead), so it can close its stream with a hand-over line. */
+export function withTransfer(config: Config, provider: TelephonyProvider, { promptedBot = false } = {}): { handoff?: TransferSettings } {
+  const module = providerModule(provider);
+  const via = module?.client().transferToAgent ? 'call-update' : promptedBot && module?.handoffByFlow ? 'flow' : undefined;
+  if (!config.HANDOFF_AGENT || !via) return {};
   return {
     handoff: {
       agent: config.HANDOFF_AGENT,
@@ -17,6 +21,8 @@ export function withTransfer(config: Config, provider: TelephonyProvider): { han
       wrapUpSeconds: config.HANDOFF_WRAP_UP_SECONDS,
       misunderstandingLimit: config.HANDOFF_MISUNDERSTANDING_LIMIT,
       agentDesk: { webhookUrl: config.AGENT_DESK_URL },
+      // Absent for a call update, so the receptionist's input keeps the shape its histories recorded.
+      ...(via === 'flow' && { via }),
     },
   };
 }

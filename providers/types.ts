@@ -107,6 +107,17 @@ export interface CallControl {
   handoffWhisper?(callId: string): Promise<string | undefined>;
   /** The agent leg's progress; answers what to do with the caller next. */
   agentLeg?(callId: string, event: AgentLegEvent): Promise<AgentLegAnswer>;
+  /** The call's handoff as the provider's flow needs it (Exotel's Passthru and Connect applet); undefined: no such call. */
+  handoffState?(callId: string): Promise<HandoffState | undefined>;
+}
+
+export interface HandoffState {
+  /** The call was handed off and no agent leg has ended yet: the flow should dial the agent. */
+  awaitingAgent: boolean;
+  /** What the agent hears first (the handoff's summary). */
+  summary?: string;
+  /** How the agent leg went, once the provider said. */
+  agentStatus?: string;
 }
 
 /** What a media session bridged to a speech-to-speech model asks of the call's workflow. */
@@ -140,6 +151,11 @@ export interface TelephonyProviderModule<Env extends z.AnyZodObject = z.AnyZodOb
   /** Its other secrets (no default); these and devSecrets are cut out of every log line. */
   secrets: readonly string[];
   client(): TelephonyClient;
+  /**
+   * Its call flow takes a handed-off call to a person once the bot closes the media stream (Exotel:
+   * Passthru, then a Connect applet whose dynamic URL we serve). Absent: only transferToAgent can.
+   */
+  handoffByFlow?: boolean;
   webhooks(control: CallControl): Router;
   stream?: MediaStreamProvider;
 }

@@ -82,8 +82,18 @@ export async function leadQualification(input: LeadQualificationInput): Promise<
   const history: llm.ChatTurn[] = [{ role: 'assistant', content: greeting }];
   const collected: Record<string, string> = {};
   let line = 'greeting';
+  // Handed to a person (the rules, an operator, or the model's escalate): wait for the human leg.
+  const handedOff = async () => {
+    if (await call.backFromHandoff()) return undefined;
+    return call.complete({ outcome: 'ESCALATED' }, { reportFields: { ...reportFields(collected), ...call.handoffReport() } });
+  };
   for (let turn = 1; turn <= input.maxTurns; turn++) {
     const heard = await call.ask(line, speech, 'again');
+    if (heard.kind === 'handed-off') {
+      const done = await handedOff();
+      if (done) return done;
+      continue; // nobody answered and the lead is back: the same line again
+    }
     if (heard.kind === 'hung-up') return call.complete({ outcome: outcomeOf(lead, collected, false) }, { reportFields: reportFields(collected) });
     if (heard.kind !== 'answer') {
       call.finish(heard.kind === 'time-up' ? 'time_up' : 'no_response');
@@ -105,6 +115,12 @@ export async function leadQualification(input: LeadQualificationInput): Promise<
 
     line = `turn_${turn}`;
     await call.prepareLine(line, reply.say);
+    // With a person to hand to, the model's escalate hands the call over instead of ending it.
+    if (reply.escalate && call.handOff('model_requested', 'model')) {
+      const done = await handedOff();
+      if (done) return done;
+      continue;
+    }
     if (reply.escalate || reply.should_end) {
       call.finish(line);
       const outcome = reply.escalate ? 'ESCALATED' : outcomeOf(lead, collected, true);

@@ -144,6 +144,11 @@ export interface AgentDeskSettings {
 export interface TransferSettings {
   /** The agent's number (E.164) or SIP address (sip:...). */
   agent: string;
+  /**
+   * How the call reaches the person: the provider moves the live call (Twilio's call update, the
+   * default) or the bot closes its stream and the provider's flow dials the agent (Exotel).
+   */
+  via?: 'call-update' | 'flow';
   ringSeconds: number;
   /** No agent answered: back to the bot, or a short message and goodbye. */
   noAgent: 'bot' | 'voicemail';

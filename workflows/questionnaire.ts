@@ -44,10 +44,16 @@ export async function questionnaire(input: QuestionnaireInput): Promise<CallResu
   if (unreachable) return call.complete(unreachable, { reportFields: { call_key: callee.call_key, answers: [], eligible: false } });
 
   const answers: QuestionnaireAnswer[] = [];
-  let ending: 'hung-up' | 'time-up' | undefined;
-  for (const [i, question] of script.questions.entries()) {
+  let ending: 'hung-up' | 'time-up' | 'handed-off' | undefined;
+  for (let i = 0; i < script.questions.length; i++) {
+    const question = script.questions[i];
     const reply = await call.ask(`q${i + 1}`, parseYesNo);
-    if (reply.kind === 'hung-up' || reply.kind === 'time-up') {
+    // Handed to a person: stop asking; a caller who comes back from nobody answering hears the question again.
+    if (reply.kind === 'handed-off' && (await call.backFromHandoff())) {
+      i--;
+      continue;
+    }
+    if (reply.kind === 'hung-up' || reply.kind === 'time-up' || reply.kind === 'handed-off') {
       ending = reply.kind;
       break;
     }
@@ -62,9 +68,10 @@ export async function questionnaire(input: QuestionnaireInput): Promise<CallResu
   const complete = answers.length === script.questions.length;
   const eligible = complete && yes >= (script.minYes ?? script.questions.length);
   const heardNothing = answers.every((a) => a.answer === 'unclear');
+  // A call handed to a person hears no closing line from the bot: the person (or the provider's message) ends it.
   if (ending === 'time-up') call.finish('time_up');
-  else if (ending !== 'hung-up') call.finish(heardNothing ? 'no_response' : eligible ? 'eligible' : 'not_eligible');
+  else if (ending !== 'hung-up' && ending !== 'handed-off') call.finish(heardNothing ? 'no_response' : eligible ? 'eligible' : 'not_eligible');
 
-  const outcome = heardNothing || (ending && !complete) ? 'NO_RESPONSE' : eligible ? 'ELIGIBLE' : 'NOT_ELIGIBLE';
-  return call.complete({ outcome }, { reportFields: { call_key: callee.call_key, answers, eligible } });
+  const outcome = ending === 'handed-off' ? 'ESCALATED' : heardNothing || (ending && !complete) ? 'NO_RESPONSE' : eligible ? 'ELIGIBLE' : 'NOT_ELIGIBLE';
+  return call.complete({ outcome }, { reportFields: { call_key: callee.call_key, answers, eligible, ...call.handoffReport() } });
 }

@@ -11,6 +11,7 @@ import { BusinessKeyKey, callIdFor, CallStatusKey, CallTypeKey, DirectionKey, Or
 import type { CallMode, CallPolicy, CallType, TelephonyProvider } from '../../workflows/types';
 import type * as workflows from '../../workflows';
 import { LeadQualificationSchema, QuestionnaireSchema, RiderAssignmentSchema, VendorOrderConfirmationSchema } from '../schemas';
+import { withTransfer } from '../transfer-settings';
 import { QUESTIONNAIRE_MAX_REPROMPTS, questionnaireScripts } from '../questionnaire-script';
 import { lifecycleApi } from './lifecycle-api';
 
@@ -105,7 +106,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
     await startCall<typeof workflows.questionnaire>(res, {
       workflowType: 'questionnaire', callType: 'questionnaire', businessKey: request.call_key, summary: `Questionnaire ${request.call_key}`,
     }, {
-      request, ...base, ...voiceSettings(request), script,
+      request, ...base, ...voiceSettings(request), script, ...withTransfer(config, request.provider ?? config.VOICE_PROVIDER, { promptedBot: true }),
       policy: { ...base.policy, maxReprompts: QUESTIONNAIRE_MAX_REPROMPTS }, // an unclear answer is asked again once
     });
   });
@@ -114,7 +115,7 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
     const request = LeadQualificationSchema.parse(req.body);
     await startCall<typeof workflows.leadQualification>(res, {
       workflowType: 'leadQualification', callType: 'lead-qualification', businessKey: request.lead_id, summary: `Lead ${request.lead_id}`,
-    }, { request, ...baseInput(), ...voiceSettings(request), maxTurns: config.LEAD_MAX_TURNS });
+    }, { request, ...baseInput(), ...voiceSettings(request), maxTurns: config.LEAD_MAX_TURNS, ...withTransfer(config, request.provider ?? config.VOICE_PROVIDER, { promptedBot: true }) });
   });
 
   // One call API: the lifecycle's routes (register, start, end, turns, events, handoff, context, GET /calls/:id, analytics).

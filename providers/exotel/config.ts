@@ -16,4 +16,17 @@ export const exotelEnv = z.object({
   /** Basic credentials Exotel sends on the Voicebot WebSocket (user:pass@host in the applet's wss URL). */
   EXOTEL_STREAM_USER: z.string().default('exotel'),
   EXOTEL_STREAM_PASSWORD: z.string().min(8).default('dev-exotel-stream-secret'),
+  /**
+   * Handoff: the numbers the Connect applet rings for a handed-off call (E.164, comma-separated,
+   * tried in order); empty: HANDOFF_AGENT.
+   */
+  EXOTEL_HANDOFF_NUMBERS: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').map((n) => n.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^\+[1-9]\d{7,14}$/, 'E.164 numbers')).max(10)),
+  /** Handoff: Exotel records the caller's conversation with the agent (both sides, two channels). */
+  EXOTEL_HANDOFF_RECORD: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Handoff: the ExoPhone the agent sees the call come from; empty: Exotel's choice (the flow's ExoPhone). */
+  EXOTEL_HANDOFF_CALLER_ID: z.string().max(20).default(''),
 });

@@ -11,6 +11,7 @@ export const exotel: TelephonyProviderModule<typeof exotelEnv> = {
   devSecrets: ['EXOTEL_WEBHOOK_SECRET', 'EXOTEL_STREAM_PASSWORD'],
   secrets: ['EXOTEL_API_TOKEN'],
   client: () => new ExotelClient(),
+  handoffByFlow: true,
   webhooks: exotelWebhooks,
   stream: { codec: exotelStreamCodec, authorizeUpgrade: authorizeExotelStream },
 };

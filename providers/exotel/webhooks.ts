@@ -10,6 +10,7 @@ import { HttpError } from '../../lib/http-error';
 import { sameSecret } from '../../lib/same-secret';
 import type { ProviderStatusEvent } from '../../workflows/messages';
 import type { CallControl, InboundStart } from '../types';
+import { exotelHandoffWebhooks } from './handoff-webhooks';
 
 const TERMINAL = ['completed', 'failed', 'busy', 'no-answer'] as const;
 
@@ -84,6 +85,7 @@ export function exotelWebhooks(control: CallControl): Router {
   const router = Router({ mergeParams: true });
   router.use('/:secret', requireSecret);
   router.use(express.urlencoded({ extended: false, limit: '32kb' }));
+  router.use('/:secret', exotelHandoffWebhooks(control));
 
   const callIdOf = async (callSid: string, customField?: string) => {
     const callId = await control.resolveCallId(callSid, customField);

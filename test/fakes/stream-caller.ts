@@ -16,6 +16,9 @@ export interface StreamParties {
 /** What an Exotel start carries when a test does not say: a caller and the harness's ExoPhone. */
 const EXOTEL_PARTIES: StreamParties = { from: '+919800000001', to: '08047112233' };
 
+/** Streams opened per CallSid in this process. */
+const streamsOfCall = new Map<string, number>();
+
 export class StreamCaller {
   readonly received: any[] = [];
   /** When each outbound media frame arrived (Date.now()). */
@@ -52,7 +55,10 @@ export class StreamCaller {
 
   /** `parties` null: an Exotel start that names no caller (only the call's own id can place it). */
   start(callSid: string, customParameters: Record<string, string> = {}, sampleRate = 8000, parties: StreamParties | null = EXOTEL_PARTIES): void {
-    this.streamSid = `MZ${callSid.slice(0, 30)}`;
+    // Every stream of a call has its own StreamSid (a call re-pointed at a new stream gets a new one).
+    const streams = (streamsOfCall.get(callSid) ?? 0) + 1;
+    streamsOfCall.set(callSid, streams);
+    this.streamSid = streams === 1 ? `MZ${callSid.slice(0, 30)}` : `MZ${callSid.slice(0, 26)}s${String(streams).padStart(3, '0')}`;
     this.sampleRate = sampleRate;
     if (this.provider === 'exotel') {
       this.send({ event: 'connected' });

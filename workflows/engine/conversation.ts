@@ -13,6 +13,12 @@ import { type Answer, type CalleeInput, type CallSpec, errorMessage } from './sp
 /** How long input that overtook the dial result waits for it. */
 const DIAL_RESULT_WAIT = '5s';
 
+/** What the caller hears before the bot closes its stream so the provider's flow can dial a person. */
+const HANDOVER_LINE: Record<string, string> = {
+  en: 'Please hold, I am connecting you to a colleague.',
+  hi: 'कृपया लाइन पर रहें, मैं आपको हमारे साथी से जोड़ रही हूँ।',
+};
+
 export class Conversation {
   private prepared: Record<string, PreparedPrompt> = {};
   private readonly inbox: CalleeInput[] = [];
@@ -31,6 +37,8 @@ export class Conversation {
     private readonly state: CallState,
     private readonly journal: CallJournal,
     private readonly dialler: Dialler,
+    /** The caller is with a person, or being connected to one: a question waiting for input stops. */
+    private readonly withHuman: () => boolean = () => false,
   ) {
     const taskQueue = input.speechTaskQueue;
     this.prepareSpeech = proxyActivities<typeof speech>({ taskQueue, startToCloseTimeout: '60s', scheduleToCloseTimeout: '3m', retry: { maximumAttempts: 5 } });
@@ -65,6 +73,8 @@ export class Conversation {
 
   /** Plays a question and waits for a valid answer, asking again on no input or an unclear one. */
   async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt = `${question}_retry`): Promise<Answer<T>> {
+    // Handed off while the script was between questions: nothing more is asked (it would cut the hand-over line).
+    if (this.withHuman()) return { kind: 'handed-off' };
     // The first question is already playing since the call was answered: restarting it would
     // make the media gateway cut the greeting and start over.
     if (this.state.prompt?.id !== question) this.play(question);
@@ -72,11 +82,14 @@ export class Conversation {
     try {
       for (let misses = 0; ; ) {
         const wait = Math.min(this.input.policy.inputTimeoutSeconds * 1000, this.timeLeft());
-        const gotInput = await condition(() => this.inbox.length > 0 || this.dialler.hungUp(), wait);
+        const gotInput = await condition(() => this.inbox.length > 0 || this.dialler.hungUp() || this.withHuman(), wait);
         const input = this.inbox.shift();
         if (!input && this.dialler.hungUp()) return { kind: 'hung-up' };
+        if (!input && this.withHuman()) return { kind: 'handed-off' };
         if (!input && this.timeLeft() <= 0) return { kind: 'time-up' };
         if (input) this.recordInput(question, input);
+        // The words just heard asked for a person (the handoff rules read every turn): no answer is parsed from them.
+        if (this.withHuman()) return { kind: 'handed-off' };
         const value = input ? parse(input) : undefined;
         if (value !== undefined && input) {
           if (input.kind === 'keys') this.state.digits.push(input.digits);
@@ -94,6 +107,15 @@ export class Conversation {
   /** Plays the closing prompt; the flow or the media gateway hangs up after it. */
   finish(closingPrompt: string): void {
     this.play(closingPrompt, true);
+  }
+
+  /**
+   * A handoff through the provider's flow (Exotel): a short line, then the media session closes
+   * the stream as after a goodbye, and the flow goes on to the agent.
+   */
+  handOver(): void {
+    this.prepared.handover ??= { id: 'handover', text: HANDOVER_LINE[this.spec.language] ?? HANDOVER_LINE.en };
+    this.play('handover', true);
   }
 
   /** The outcome is known: refuse further input and release every input still waiting. */
@@ -122,8 +144,10 @@ export class Conversation {
     const seq = this.promptSeq;
     this.inbox.push(input);
     // The call may hang up or end in the same activation, leaving this input unread: never wait forever.
-    await condition(() => this.promptSeq > seq || this.finished());
-    if (this.promptSeq > seq) return this.state.prompt!;
+    // Words that handed the call to a person are answered with the prompt already playing (the
+    // media session ignores it): a call update moves the call, or the hand-over line follows.
+    await condition(() => this.promptSeq > seq || this.finished() || this.withHuman());
+    if (this.promptSeq > seq || this.withHuman()) return this.state.prompt!;
     this.inbox.splice(this.inbox.indexOf(input), 1);
     return this.refuseLate(input);
   }

@@ -63,7 +63,10 @@ export class PhoneCall {
         agentDesk: handoff.agentDesk,
         transfer: {
           settings: handoff,
-          run: () => transfers.transferToAgent(input.provider, { callId: this.callId, callSid: this.state.currentCallSid!, agent: handoff.agent, ringSeconds: handoff.ringSeconds }),
+          // Exotel has no mid-call update: the bot closes its stream and the flow dials the agent.
+          run: async () => handoff.via === 'flow'
+            ? this.conversation.handOver()
+            : transfers.transferToAgent(input.provider, { callId: this.callId, callSid: this.state.currentCallSid!, agent: handoff.agent, ringSeconds: handoff.ringSeconds }),
         },
       }),
     });
@@ -71,7 +74,7 @@ export class PhoneCall {
       beforeDial: () => this.conversation.playFirst(),
       status: (status, details) => this.setStatus(status, details),
     });
-    this.conversation = new Conversation(spec, input, this.state, this.journal, this.dialler);
+    this.conversation = new Conversation(spec, input, this.state, this.journal, this.dialler, () => this.lifecycle.withHuman);
     this.reporter = new Reporter(this.callId, input.policy, this.journal);
 
     setHandler(callStateQuery, () => this.state);
@@ -180,6 +183,17 @@ export class PhoneCall {
     const tookIt = this.lifecycle.handoffInfo?.agent?.status === 'answered' || this.lifecycle.handoffInfo?.agent?.status === 'completed';
     if (tookIt && !this.lifecycle.ended) await condition(() => this.lifecycle.ended, (this.input.handoff?.wrapUpSeconds ?? 0) * 1000);
     return tookIt;
+  }
+
+  /**
+   * A question stopped because the call was handed to a person: waits for the human leg. True when
+   * the caller is back with the bot (nobody answered and the call is configured to come back) and
+   * the script should carry on; false when a person took the call, the caller left, or a
+   * voicemail message ends it.
+   */
+  async backFromHandoff(): Promise<boolean> {
+    const tookIt = await this.humanLeg();
+    return !tookIt && !this.hungUp() && !this.withHuman() && this.input.handoff?.noAgent === 'bot';
   }
 
   /** What Jupiter hears of a handoff (nothing when there was none, so reports keep their shape). */

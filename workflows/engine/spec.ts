@@ -26,7 +26,9 @@ export type Answer<T> =
   | { kind: 'answer'; value: T; input: CalleeInput }
   | { kind: 'no-response' }
   | { kind: 'hung-up' }
-  | { kind: 'time-up' };
+  | { kind: 'time-up' }
+  /** The call was handed to a person while the question waited: the script stops asking. */
+  | { kind: 'handed-off' };
 
 /** Adapts a parser of keypad digits to CalleeInput; speech and empty input are not answers. */
 export function keys<T>(parse: (digits: string) => T | undefined): (input: CalleeInput) => T | undefined {

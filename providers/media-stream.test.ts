@@ -1,15 +1,56 @@
 // The codec-independent pieces, checked against both providers' outbound chunk rules.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chunkOutbound, isStrictBase64, type OutboundChunkRule } from './media-stream';
-import { exotelStreamCodec as exotel } from './exotel/stream';
-import { twilioStreamCodec as twilio } from './twilio/stream';
+import { chunkOutbound, decodeFrame, isStrictBase64, type OutboundChunkRule } from './media-stream';
+import { exotelStreamCodec as exotel, exotelStreamProtocol } from './exotel/stream';
+import { twilioStreamCodec as twilio, twilioStreamProtocol } from './twilio/stream';
+import { browserStreamCodec, browserStreamProtocol } from './browser/stream';
 import { PCM_B64 } from '../test/support/stream-codec';
 
 describe('isStrictBase64', () => {
   test('takes canonical standard base64 only', () => {
     for (const ok of ['', 'AAAA', 'AA==', 'AAA=', 'ab+/', PCM_B64]) assert.ok(isStrictBase64(ok), ok);
     for (const bad of ['A', 'AA=', 'A===', '====', 'AA==AA==', 'AA A', 'AA-_', 'AAAA\n']) assert.ok(!isStrictBase64(bad), bad);
+  });
+});
+
+describe('media frames: the quick path agrees with the schema', () => {
+  const codecs = [
+    { protocol: exotelStreamProtocol, codec: exotel },
+    { protocol: twilioStreamProtocol, codec: twilio },
+    { protocol: browserStreamProtocol, codec: browserStreamCodec },
+  ];
+  const payloads: unknown[] = [PCM_B64, '', 'AAA=', 'AA==', 'AAAA', 'AA A', 'A===', 7, null, undefined];
+  const integers: unknown[] = [undefined, 0, 12, '12', '007', -1, 1.5, '1.5', '-1', '', '1234567890123456', null, true, [], Number.MAX_SAFE_INTEGER];
+  const tracks: unknown[] = [undefined, 'inbound', 'outbound', 3];
+
+  /** The schema alone (no quick path): what the frame must parse to, or the error it must get. */
+  function outcome(parse: () => unknown): unknown {
+    try {
+      return { ok: parse() };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+
+  test('every variant of a media frame parses to the same event, or fails with the same error, either way', () => {
+    let accepted = 0;
+    for (const { protocol, codec } of codecs) {
+      const sidField = protocol.streamSidField;
+      const frames: unknown[] = [{ event: 'media', [sidField]: 'MZ1' }, { event: 'media', [sidField]: 'MZ1', media: [] }, { event: 'media', [sidField]: 'MZ1', media: null }];
+      for (const payload of payloads) {
+        for (const chunk of integers) {
+          for (const track of tracks) frames.push({ event: 'media', [sidField]: 'MZ1', media: { payload, chunk, timestamp: integers[(integers.indexOf(chunk) + 3) % integers.length], track, extra: 1 } });
+        }
+      }
+      for (const frame of frames) {
+        const text = JSON.stringify(frame);
+        const bySchema = outcome(() => decodeFrame(protocol.provider, text, protocol.inbound, sidField));
+        assert.deepEqual(outcome(() => codec.parse(text)), bySchema, `${protocol.provider}: ${text}`);
+        if ('ok' in (bySchema as object)) accepted++;
+      }
+    }
+    assert.ok(accepted > 50, `only ${accepted} frames were valid: the variants test too little`);
   });
 });
 

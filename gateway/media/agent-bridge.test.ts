@@ -93,7 +93,24 @@ test('a new session is configured for the line and greets first; caller audio pa
   assert.equal(update.session.audio.input.format.type, 'audio/pcmu');
   assert.equal(update.session.tools[0].name, 'list_available_slots');
   bridge.onCallerAudio(Buffer.from([1, 2, 3]));
+  await Promise.resolve(); // sent once the frame's turn of the event loop is over
   assert.deepEqual(link.sent.at(-1), { type: 'input_audio_buffer.append', audio: Buffer.from([1, 2, 3]).toString('base64') });
+  bridge.close();
+});
+
+test('frames that arrive together (a late event loop reads several at once) go to the model as one append, in order', async () => {
+  const { bridge, links } = setUp();
+  await bridge.start();
+  const [link] = links;
+  const before = link.sent.length;
+  bridge.onCallerAudio(Buffer.from([1, 2, 3]));
+  bridge.onCallerAudio(Buffer.from([4, 5]));
+  bridge.onCallerAudio(Buffer.from([6]));
+  await Promise.resolve();
+  assert.deepEqual(link.sent.slice(before), [{ type: 'input_audio_buffer.append', audio: Buffer.from([1, 2, 3, 4, 5, 6]).toString('base64') }]);
+  bridge.onCallerAudio(Buffer.from([7]));
+  await Promise.resolve();
+  assert.deepEqual(link.sent.slice(before + 1), [{ type: 'input_audio_buffer.append', audio: Buffer.from([7]).toString('base64') }]);
   bridge.close();
 });
 

@@ -61,6 +61,8 @@ export class AgentBridge {
   private ending = false;
   private responding = false;
   private directiveSeq = 0;
+  /** Caller audio converted this turn of the event loop, sent when it ends (see sendCallerAudio). */
+  private unsentAudio: Buffer[] = [];
 
   constructor(
     private readonly line: AgentLine,
@@ -79,8 +81,19 @@ export class AgentBridge {
 
   /** Caller audio, as the provider sent it. Dropped while the model's socket is being replaced. */
   onCallerAudio(payload: Buffer): void {
-    this.link?.send(appendAudio(this.line.audio.toRealtime(payload)));
+    if (!this.link) return;
+    if (this.unsentAudio.push(this.line.audio.toRealtimeBytes(payload)) === 1) queueMicrotask(this.sendCallerAudio);
   }
+
+  /**
+   * One append per frame normally; frames that came in one socket read (the process running late)
+   * go as one append, so a busy gateway sends fewer, larger messages instead of falling further behind.
+   */
+  private readonly sendCallerAudio = (): void => {
+    const audio = this.unsentAudio.length === 1 ? this.unsentAudio[0] : Buffer.concat(this.unsentAudio);
+    this.unsentAudio = [];
+    this.link?.send(appendAudio(audio.toString('base64')));
+  };
 
   close(): void {
     this.closed = true;

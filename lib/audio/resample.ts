@@ -48,7 +48,7 @@ function designFilterBank(fromRate: number, toRate: number): FilterBank {
   const down = fromRate / divisor;
   const lowerRate = Math.min(fromRate, toRate);
   // Downsampling narrows the cutoff relative to the input rate, so the kernel widens to match.
-  // Rounded up to even so the tap count is a multiple of 4 (see the unrolled loop in emit).
+  // Rounded up to even so the tap count is a multiple of 4 (see the unrolled dot products below).
   const halfTaps = 2 * Math.ceil((ZERO_CROSSINGS * fromRate) / lowerRate / 2);
   const taps = 2 * halfTaps;
   const cutoff = (CUTOFF_OF_LOWER_RATE * lowerRate) / fromRate; // cycles per input sample
@@ -167,23 +167,35 @@ export class StreamResampler {
   private emit(dst: Int16Array): number {
     const { up, down, taps, coeffs } = this.bank!;
     const history = this.history;
+    const historyLength = this.historyLength;
     const wholeStep = Math.floor(down / up);
     const phaseStep = down - wholeStep * up;
     let { phase, credit } = this;
     let tapStart = 0;
     let written = 0;
-    while (credit > 0 && tapStart + taps <= this.historyLength) {
-      // Four independent sums break the floating-point add dependency chain.
-      let acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
-      for (let k = 0, h = tapStart, c = phase * taps; k < taps; k += 4, h += 4, c += 4) {
-        acc0 += history[h] * coeffs[c];
-        acc1 += history[h + 1] * coeffs[c + 1];
-        acc2 += history[h + 2] * coeffs[c + 2];
-        acc3 += history[h + 3] * coeffs[c + 3];
+    while (credit > 0 && tapStart + taps <= historyLength) {
+      // Outputs that share an input window (upsampling) or a filter row (downsampling by a whole
+      // factor) are computed together, so each value loaded serves two or three dot products.
+      if (wholeStep === 0 && phase + 2 * phaseStep < up && credit > 2 * down) {
+        dot3SameWindow(history, tapStart, coeffs, phase * taps, (phase + phaseStep) * taps, (phase + 2 * phaseStep) * taps, taps, dst, written);
+        written += 3;
+        credit -= 3 * down;
+        phase += 2 * phaseStep;
+      } else if (wholeStep === 0 && phase + phaseStep < up && credit > down) {
+        dot2SameWindow(history, tapStart, coeffs, phase * taps, (phase + phaseStep) * taps, taps, dst, written);
+        written += 2;
+        credit -= 2 * down;
+        phase += phaseStep;
+      } else if (phaseStep === 0 && credit > down && tapStart + wholeStep + taps <= historyLength) {
+        dot2SameRow(history, tapStart, tapStart + wholeStep, coeffs, phase * taps, taps, dst, written);
+        written += 2;
+        credit -= 2 * down;
+        tapStart += wholeStep;
+      } else {
+        dst[written++] = dot(history, tapStart, coeffs, phase * taps, taps);
+        credit -= down;
       }
-      const sample = Math.round(acc0 + acc1 + acc2 + acc3);
-      dst[written++] = sample > 32767 ? 32767 : sample < -32768 ? -32768 : sample;
-      credit -= down;
+      // Step from the last output written to the next one's window and phase.
       tapStart += wholeStep;
       phase += phaseStep;
       if (phase >= up) {
@@ -192,7 +204,7 @@ export class StreamResampler {
       }
     }
     // Drop input no future output can reach.
-    history.copyWithin(0, tapStart, this.historyLength);
+    history.copyWithin(0, tapStart, historyLength);
     this.historyLength -= tapStart;
     this.phase = phase;
     this.credit = credit;
@@ -226,4 +238,84 @@ export function resamplePcm16(input: Int16Array, fromRate: number, toRate: numbe
   const written = resampler.processInto(input, out);
   resampler.flushInto(out.subarray(written));
   return out.slice(resampler.delay);
+}
+
+// The dot products: four independent sums per output break the floating-point add dependency
+// chain, and every output is summed the same way (taps k ≡ 0, 1, 2, 3 mod 4, added in that order)
+// whichever of these computes it, so grouping outputs changes no sample. They are written out one
+// by one on purpose: a loop over the group would keep the sums in memory, not registers.
+
+function toPcm16(sum: number): number {
+  const sample = Math.round(sum);
+  return sample > 32767 ? 32767 : sample < -32768 ? -32768 : sample;
+}
+
+function dot(history: Float64Array, start: number, coeffs: Float64Array, row: number, taps: number): number {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (let k = 0; k < taps; k += 4) {
+    a0 += history[start + k] * coeffs[row + k];
+    a1 += history[start + k + 1] * coeffs[row + k + 1];
+    a2 += history[start + k + 2] * coeffs[row + k + 2];
+    a3 += history[start + k + 3] * coeffs[row + k + 3];
+  }
+  return toPcm16(a0 + a1 + a2 + a3);
+}
+
+/** Two outputs over one input window (two phases of an upsampler). */
+function dot2SameWindow(history: Float64Array, start: number, coeffs: Float64Array, rowA: number, rowB: number, taps: number, dst: Int16Array, at: number): void {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  for (let k = 0; k < taps; k += 4) {
+    const h0 = history[start + k], h1 = history[start + k + 1], h2 = history[start + k + 2], h3 = history[start + k + 3];
+    a0 += h0 * coeffs[rowA + k];
+    a1 += h1 * coeffs[rowA + k + 1];
+    a2 += h2 * coeffs[rowA + k + 2];
+    a3 += h3 * coeffs[rowA + k + 3];
+    b0 += h0 * coeffs[rowB + k];
+    b1 += h1 * coeffs[rowB + k + 1];
+    b2 += h2 * coeffs[rowB + k + 2];
+    b3 += h3 * coeffs[rowB + k + 3];
+  }
+  dst[at] = toPcm16(a0 + a1 + a2 + a3);
+  dst[at + 1] = toPcm16(b0 + b1 + b2 + b3);
+}
+
+/** Three outputs over one input window (8 → 24 kHz: every input sample's three phases). */
+function dot3SameWindow(history: Float64Array, start: number, coeffs: Float64Array, rowA: number, rowB: number, rowC: number, taps: number, dst: Int16Array, at: number): void {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0, c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+  for (let k = 0; k < taps; k += 4) {
+    const h0 = history[start + k], h1 = history[start + k + 1], h2 = history[start + k + 2], h3 = history[start + k + 3];
+    a0 += h0 * coeffs[rowA + k];
+    a1 += h1 * coeffs[rowA + k + 1];
+    a2 += h2 * coeffs[rowA + k + 2];
+    a3 += h3 * coeffs[rowA + k + 3];
+    b0 += h0 * coeffs[rowB + k];
+    b1 += h1 * coeffs[rowB + k + 1];
+    b2 += h2 * coeffs[rowB + k + 2];
+    b3 += h3 * coeffs[rowB + k + 3];
+    c0 += h0 * coeffs[rowC + k];
+    c1 += h1 * coeffs[rowC + k + 1];
+    c2 += h2 * coeffs[rowC + k + 2];
+    c3 += h3 * coeffs[rowC + k + 3];
+  }
+  dst[at] = toPcm16(a0 + a1 + a2 + a3);
+  dst[at + 1] = toPcm16(b0 + b1 + b2 + b3);
+  dst[at + 2] = toPcm16(c0 + c1 + c2 + c3);
+}
+
+/** Two consecutive outputs of one filter row (downsampling by a whole factor: 24 → 8 kHz). */
+function dot2SameRow(history: Float64Array, startA: number, startB: number, coeffs: Float64Array, row: number, taps: number, dst: Int16Array, at: number): void {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  for (let k = 0; k < taps; k += 4) {
+    const c0 = coeffs[row + k], c1 = coeffs[row + k + 1], c2 = coeffs[row + k + 2], c3 = coeffs[row + k + 3];
+    a0 += history[startA + k] * c0;
+    a1 += history[startA + k + 1] * c1;
+    a2 += history[startA + k + 2] * c2;
+    a3 += history[startA + k + 3] * c3;
+    b0 += history[startB + k] * c0;
+    b1 += history[startB + k + 1] * c1;
+    b2 += history[startB + k + 2] * c2;
+    b3 += history[startB + k + 3] * c3;
+  }
+  dst[at] = toPcm16(a0 + a1 + a2 + a3);
+  dst[at + 1] = toPcm16(b0 + b1 + b2 + b3);
 }

@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import {
-  base64Audio, customParameters, dtmfDigit, jsonStreamCodec, markEvent, sid, type MediaStreamCodec, type OutboundChunkRule, type StreamEvent, wireInteger,
+  base64Audio, customParameters, dtmfDigit, jsonStreamCodec, type JsonStreamProtocol, markEvent, sid, type MediaStreamCodec, type OutboundChunkRule, type StreamEvent, wireInteger,
 } from '../media-stream';
 
 const PROVIDER = 'browser';
@@ -83,13 +83,17 @@ const Stop = z
 
 const Connected = z.object({}).transform((): StreamEvent => ({ kind: 'connected' }));
 
-const base = jsonStreamCodec({
+/** The wire protocol the codec is built from (its schemas also check the codec's quick media path). */
+export const browserStreamProtocol: JsonStreamProtocol = {
   provider: PROVIDER,
   streamSidField: 'streamSid',
   inbound: { connected: Connected, start: Start, media: Media, dtmf: Dtmf, mark: markEvent, stop: Stop },
+  mediaRule: { wholeSamples: true },
   outboundRule: OUTBOUND_RULE,
   sampleRates: BROWSER_SAMPLE_RATES,
-});
+};
+
+const base = jsonStreamCodec(browserStreamProtocol);
 
 export const browserStreamCodec: MediaStreamCodec = {
   ...base,

@@ -7,6 +7,7 @@ import {
   customParameters,
   dtmfDigit,
   jsonStreamCodec,
+  type JsonStreamProtocol,
   markEvent,
   sid,
   type MediaStreamCodec,
@@ -83,10 +84,14 @@ const Stop = z
 
 const INBOUND = { connected: Connected, start: Start, media: Media, dtmf: Dtmf, mark: markEvent, stop: Stop };
 
-export const exotelStreamCodec: MediaStreamCodec = jsonStreamCodec({
+/** The wire protocol the codec is built from (its schemas also check the codec's quick media path). */
+export const exotelStreamProtocol: JsonStreamProtocol = {
   provider: PROVIDER,
   streamSidField: 'stream_sid',
   inbound: INBOUND,
+  mediaRule: { wholeSamples: true },
   outboundRule: OUTBOUND_RULE,
   sampleRates: SAMPLE_RATES,
-});
+};
+
+export const exotelStreamCodec: MediaStreamCodec = jsonStreamCodec(exotelStreamProtocol);

@@ -7,6 +7,7 @@ import {
   customParameters,
   dtmfDigit,
   jsonStreamCodec,
+  type JsonStreamProtocol,
   markEvent,
   sid,
   type MediaStreamCodec,
@@ -82,10 +83,14 @@ const Stop = z
 
 const INBOUND = { connected: Connected, start: Start, media: Media, dtmf: Dtmf, mark: markEvent, stop: Stop };
 
-export const twilioStreamCodec: MediaStreamCodec = jsonStreamCodec({
+/** The wire protocol the codec is built from (its schemas also check the codec's quick media path). */
+export const twilioStreamProtocol: JsonStreamProtocol = {
   provider: PROVIDER,
   streamSidField: 'streamSid',
   inbound: INBOUND,
+  mediaRule: { track: 'inbound' },
   outboundRule: OUTBOUND_RULE,
   sampleRates: [SAMPLE_RATE],
-});
+};
+
+export const twilioStreamCodec: MediaStreamCodec = jsonStreamCodec(twilioStreamProtocol);

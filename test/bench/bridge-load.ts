@@ -3,7 +3,8 @@
  * alone: `node --import tsx test/bench/bridge-load.ts <streams> <http base url> <exotel|twilio> <reply ms>`.
  * It runs the fake Realtime server and the callers, so both latencies are read on one clock:
  * - provider frame → Realtime: a caller sends a 20 ms frame; the fake receives the bridge's
- *   input_audio_buffer.append for it (one per frame, in order per stream);
+ *   input_audio_buffer.append carrying it (one per frame, in order per stream, unless the bridge ran
+ *   late and joined the frames it read together: then each frame in the append counts);
  * - Realtime audio → provider frame: the fake sends an output_audio.delta; the caller receives the
  *   first media frame carrying its audio (counted in ms of audio).
  * Callers send near-silence (the fake's VAD hears no speech, so the model is never interrupted).
@@ -62,9 +63,13 @@ const realtime = new FakeRealtimeServer({
     if (!stream) return;
     const now = performance.now();
     if (direction === 'received' && event.type === 'input_audio_buffer.append') {
-      const at = stream.sentAt.shift();
-      samples.appends++;
-      if (at !== undefined) samples.inbound.push(now - at);
+      // A bridge running late joins the frames it read together into one append: each counts.
+      const frames = Math.max(1, Math.round(Buffer.byteLength(event.audio, 'base64') / (FRAME_MS * MODEL_BYTES_PER_MS)));
+      for (let i = 0; i < frames; i++) {
+        const at = stream.sentAt.shift();
+        samples.appends++;
+        if (at !== undefined) samples.inbound.push(now - at);
+      }
     } else if (direction === 'sent' && event.type === 'response.output_audio.delta') {
       stream.deltas.push({ startMs: stream.modelAudioMs, at: now });
       stream.modelAudioMs += Buffer.byteLength(event.delta, 'base64') / MODEL_BYTES_PER_MS;

@@ -1,6 +1,6 @@
 /**
  * The callers' side of test/bench/media.bench.ts, run in its own process so the gateway's CPU
- * can be measured alone: `node --import tsx test/bench/media-callers.ts <streams> <http base url> <exotel|twilio>`.
+ * can be measured alone: `node --import tsx test/bench/media-callers.ts <streams> <http base url> <exotel|twilio|browser>`.
  * Each caller opens a media stream, sends start, then one 20 ms frame every 20 ms in real time
  * (low noise with a burst of real speech every CYCLE_MS, so the endpointer sees barge-ins),
  * echoes marks as the audio plays (StreamCaller), and presses a key after each barge-in (or when
@@ -13,20 +13,23 @@ import { StreamCaller, type StreamProvider } from '../fakes/stream-caller';
 import { speak } from '../speech';
 
 const FRAME_MS = 20;
-const FRAME_SAMPLES = 160;
 const CYCLE_MS = 5000; // one speech burst every 5 s
 const NOISE_AMPLITUDE = 60; // about -55 dBFS
 const LATE_MS = FRAME_MS; // a frame sent more than one frame after its due time is late
 const QUIET_MS = 1500; // no prompt audio for this long: press a key to get it back
 
 const [streams, baseUrl, provider] = [Number(process.argv[2]), process.argv[3], process.argv[4] as StreamProvider];
+/** The simulator's tab streams 16 kHz PCM16; the carriers 8 kHz (Exotel PCM16, Twilio μ-law). */
+const SAMPLE_RATE = provider === 'browser' ? 16000 : 8000;
+const FRAME_SAMPLES = (SAMPLE_RATE * FRAME_MS) / 1000;
+const LINE_BYTES_PER_MS = provider === 'twilio' ? 8 : (SAMPLE_RATE / 1000) * 2;
 
 const stats = { sent: 0, late: 0, maxLateMs: 0, outboundBytes: 0, bargeIns: 0, keys: 0, cpu: process.cpuUsage(), at: performance.now() };
 
 /** One cycle of caller audio, as each frame's base64 payload in the provider's encoding. */
 async function cyclePayloads(): Promise<string[]> {
-  const speech = await speak('Yes, that is right, please go ahead.', 'en', 8000);
-  const samples = new Int16Array((CYCLE_MS / 1000) * 8000);
+  const speech = await speak('Yes, that is right, please go ahead.', 'en', SAMPLE_RATE);
+  const samples = new Int16Array((CYCLE_MS / 1000) * SAMPLE_RATE);
   for (let i = 0; i < samples.length; i++) {
     const noise = Math.round((Math.random() * 2 - 1) * NOISE_AMPLITUDE);
     samples[i] = Math.max(-32768, Math.min(32767, (i < speech.length ? speech[i] : 0) + noise));
@@ -34,7 +37,7 @@ async function cyclePayloads(): Promise<string[]> {
   const payloads: string[] = [];
   for (let at = 0; at < samples.length; at += FRAME_SAMPLES) {
     const frame = samples.subarray(at, at + FRAME_SAMPLES);
-    const bytes = provider === 'exotel' ? pcm16ToBytesLE(frame) : Buffer.alloc(FRAME_SAMPLES);
+    const bytes = provider === 'twilio' ? Buffer.alloc(FRAME_SAMPLES) : pcm16ToBytesLE(frame);
     if (provider === 'twilio') pcm16ToMulaw(frame, bytes);
     payloads.push(bytes.toString('base64'));
   }
@@ -47,11 +50,13 @@ async function openCaller(i: number, payloads: string[]): Promise<() => void> {
   const headers: Record<string, string> =
     provider === 'exotel'
       ? { authorization: 'Basic ' + Buffer.from(`${process.env.EXOTEL_STREAM_USER}:${process.env.EXOTEL_STREAM_PASSWORD}`).toString('base64') }
-      : { 'x-twilio-signature': twilioSignature(process.env.TWILIO_AUTH_TOKEN!, url) };
+      : provider === 'browser'
+        ? { authorization: `Bearer ${process.env.OPS_PASSWORD}` } // a program's way in to the simulator's socket
+        : { 'x-twilio-signature': twilioSignature(process.env.TWILIO_AUTH_TOKEN!, url) };
   const caller = await StreamCaller.open(url, provider, headers);
-  const callSid = `CA${String(i).padStart(30, '0')}`;
+  const callSid = provider === 'browser' ? `BR${i.toString(16).padStart(32, '0')}` : `CA${String(i).padStart(30, '0')}`;
   const streamSid = `MZ${callSid.slice(0, 30)}`;
-  caller.start(callSid, { callId: `bench-${i}` });
+  caller.start(callSid, { callId: `bench-${i}` }, SAMPLE_RATE);
 
   let frame = Math.floor(Math.random() * payloads.length); // spread the speech bursts across callers
   let seq = 0;
@@ -81,7 +86,9 @@ async function openCaller(i: number, payloads: string[]): Promise<() => void> {
       caller.send(
         provider === 'exotel'
           ? `{"event":"media","stream_sid":"${streamSid}","media":{"chunk":"${seq}","timestamp":"${seq * FRAME_MS}","payload":"${payload}"}}`
-          : `{"event":"media","sequenceNumber":"${seq + 1}","streamSid":"${streamSid}","media":{"track":"inbound","chunk":"${seq}","timestamp":"${seq * FRAME_MS}","payload":"${payload}"}}`,
+          : provider === 'browser'
+            ? `{"event":"media","streamSid":"${streamSid}","media":{"chunk":${seq},"timestamp":${seq * FRAME_MS},"payload":"${payload}"}}`
+            : `{"event":"media","sequenceNumber":"${seq + 1}","streamSid":"${streamSid}","media":{"track":"inbound","chunk":"${seq}","timestamp":"${seq * FRAME_MS}","payload":"${payload}"}}`,
       );
       due += FRAME_MS;
     }
@@ -119,7 +126,7 @@ async function main(): Promise<void> {
     } else if (message === 'stop') {
       const wallMs = performance.now() - stats.at;
       const cpu = process.cpuUsage(stats.cpu);
-      const outboundMs = stats.outboundBytes / (provider === 'exotel' ? 16 : 8);
+      const outboundMs = stats.outboundBytes / LINE_BYTES_PER_MS;
       process.send!({
         type: 'stats',
         sentPerSecond: stats.sent / (wallMs / 1000),

@@ -3,7 +3,7 @@
  * inbound. Run: npx tsx test/bench/media.bench.ts   (or npm run bench:media)
  *   MEDIA_BENCH_STREAMS="25,50,100,200"  stream counts to try
  *   MEDIA_BENCH_SECONDS=10               measured seconds per count (after a 2 s warm-up)
- *   MEDIA_BENCH_PROVIDERS="exotel,twilio" protocols to run
+ *   MEDIA_BENCH_PROVIDERS="exotel,twilio,browser" protocols to run (browser: the phone simulator's tab, PCM16 at 16 kHz)
  * The gateway (MediaStreams + a CallControl stub, no Temporal) runs here; the callers run in a
  * child process (media-callers.ts) so process.cpuUsage() here is the gateway's alone. Outbound,
  * the stub keeps a ~20 s prompt playing (Playback paces it in 200 ms chunks with marks).
@@ -20,7 +20,7 @@ import { measureWindow, nextMessage, percentile, sleep, tableRow } from './measu
 
 const STREAMS = (process.env.MEDIA_BENCH_STREAMS ?? '25,50,100,200').split(',').map(Number);
 const SECONDS = Number(process.env.MEDIA_BENCH_SECONDS ?? 10);
-const PROVIDERS = (process.env.MEDIA_BENCH_PROVIDERS ?? 'exotel,twilio').split(',') as ('exotel' | 'twilio')[];
+const PROVIDERS = (process.env.MEDIA_BENCH_PROVIDERS ?? 'exotel,twilio,browser').split(',') as ('exotel' | 'twilio' | 'browser')[];
 const WARMUP_MS = 2000;
 const PROMPT_TEXT =
   'Hello, this is a call from the restaurant about your order. We have received it and the kitchen is ' +
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     EXOTEL_STREAM_USER: 'bench',
     EXOTEL_STREAM_PASSWORD: 'bench-stream-password',
     TWILIO_AUTH_TOKEN: 'bench-twilio-auth-token',
+    OPS_PASSWORD: 'bench-ops-password', // the simulator's socket takes the ops password as a bearer token
   });
   delete process.env.REDIS_URL; // in-process cache
   delete process.env.ASR_URL;

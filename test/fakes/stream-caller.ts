@@ -1,11 +1,11 @@
 // A simulated caller on a provider's media-stream WebSocket, speaking the protocol as the
-// provider documents it: Exotel's Voicebot (snake_case, PCM16 LE) or Twilio's Media Streams
-// (camelCase, μ-law). It "plays" our audio in real time and echoes marks when their audio
+// provider documents it: Exotel's Voicebot (snake_case, PCM16 LE), Twilio's Media Streams
+// (camelCase, μ-law) or the phone simulator's tab (providers/browser: camelCase, PCM16 LE at 16 kHz). It "plays" our audio in real time and echoes marks when their audio
 // has played, as the providers do, and it speaks real audio frames in 20 ms.
 import WebSocket from 'ws';
 import { pcm16ToBytesLE, pcm16ToMulaw } from '../../lib/audio';
 
-export type StreamProvider = 'exotel' | 'twilio';
+export type StreamProvider = 'exotel' | 'twilio' | 'browser';
 
 /** Who rang which number, as Exotel's start event names them (Twilio's names neither). */
 export interface StreamParties {
@@ -69,6 +69,12 @@ export class StreamCaller {
           custom_parameters: customParameters, media_format: { encoding: 'audio/x-raw', sample_rate: String(sampleRate), bit_rate: '16' },
         },
       });
+    } else if (this.provider === 'browser') {
+      this.send({ event: 'connected' });
+      this.send({
+        event: 'start', streamSid: this.streamSid,
+        start: { streamSid: this.streamSid, callSid, customParameters, mediaFormat: { encoding: 'audio/l16', sampleRate, channels: 1 } },
+      });
     } else {
       this.send({ event: 'connected', protocol: 'Call', version: '1.0.0' });
       this.send({
@@ -86,11 +92,13 @@ export class StreamCaller {
     const frameSamples = this.sampleRate / 50;
     for (let i = 0; i < samples.length; i += frameSamples) {
       const frame = samples.subarray(i, Math.min(i + frameSamples, samples.length));
-      const payload = this.provider === 'exotel' ? pcm16ToBytesLE(frame) : mulawBytes(frame);
+      const payload = this.provider === 'twilio' ? mulawBytes(frame) : pcm16ToBytesLE(frame);
       this.send(
         this.provider === 'exotel'
           ? { event: 'media', stream_sid: this.streamSid, media: { chunk: String(i / frameSamples), timestamp: String((i * 1000) / this.sampleRate), payload: payload.toString('base64') } }
-          : { event: 'media', sequenceNumber: String(i / 160 + 2), streamSid: this.streamSid, media: { track: 'inbound', chunk: String(i / 160), timestamp: String(i / 8), payload: payload.toString('base64') } },
+          : this.provider === 'browser'
+            ? { event: 'media', streamSid: this.streamSid, media: { chunk: i / frameSamples, timestamp: (i * 1000) / this.sampleRate, payload: payload.toString('base64') } }
+            : { event: 'media', sequenceNumber: String(i / 160 + 2), streamSid: this.streamSid, media: { track: 'inbound', chunk: String(i / 160), timestamp: String(i / 8), payload: payload.toString('base64') } },
       );
     }
   }
@@ -101,11 +109,13 @@ export class StreamCaller {
 
   dtmf(digit: string): void {
     if (this.provider === 'exotel') this.send({ event: 'dtmf', stream_sid: this.streamSid, dtmf: { digit, duration: '200' } });
+    else if (this.provider === 'browser') this.send({ event: 'dtmf', streamSid: this.streamSid, dtmf: { digit } });
     else this.send({ event: 'dtmf', streamSid: this.streamSid, sequenceNumber: '99', dtmf: { track: 'inbound_track', digit } });
   }
 
   stop(): void {
     if (this.provider === 'exotel') this.send({ event: 'stop', stream_sid: this.streamSid, stop: { call_sid: 'x', account_sid: 'test-account', reason: 'callended' } });
+    else if (this.provider === 'browser') this.send({ event: 'stop', streamSid: this.streamSid, stop: { reason: 'hangup' } });
     else this.send({ event: 'stop', sequenceNumber: '100', streamSid: this.streamSid, stop: { accountSid: 'ACtest', callSid: 'x' } });
   }
 
@@ -136,12 +146,18 @@ export class StreamCaller {
     const now = Date.now();
     if (message.event === 'media') {
       const bytes = Buffer.from(message.media.payload, 'base64').length;
-      const ms = this.provider === 'exotel' ? bytes / ((this.sampleRate / 1000) * 2) : bytes / 8;
+      const ms = this.provider === 'twilio' ? bytes / 8 : bytes / ((this.sampleRate / 1000) * 2);
       this.playheadAt = Math.max(now, this.playheadAt) + ms;
       this.mediaAt.push(now);
       this.lastMediaAt = now;
     } else if (message.event === 'mark') {
-      const echo = this.provider === 'exotel' ? { event: 'mark', stream_sid: this.streamSid, mark: { name: message.mark.name } } : { event: 'mark', streamSid: this.streamSid, sequenceNumber: '0', mark: { name: message.mark.name } };
+      const name = message.mark.name;
+      const echo =
+        this.provider === 'exotel'
+          ? { event: 'mark', stream_sid: this.streamSid, mark: { name } }
+          : this.provider === 'browser'
+            ? { event: 'mark', streamSid: this.streamSid, mark: { name } }
+            : { event: 'mark', streamSid: this.streamSid, sequenceNumber: '0', mark: { name } };
       this.pendingMarks.push(setTimeout(() => this.ws.readyState === WebSocket.OPEN && this.send(echo), Math.max(0, this.playheadAt - now)));
     } else if (message.event === 'clear') {
       this.clears++;

@@ -140,6 +140,20 @@ describe('media session', () => {
     assert.equal(caller.closed!.code, 1000);
   });
 
+  test("a prompted call's goodbye is marked closed-by-us before the socket closes (Exotel's flow then ends the call, not resumes it)", async () => {
+    const marks: string[] = [];
+    let watches = 0;
+    const s = stub(
+      { watchPrompt: () => (watches++ === 0 ? Promise.resolve(prompt(1, { id: 'goodbye', hangup: true })) : never()) },
+      { promptAudio: async () => toneBytes(200), markStream: async (_id, state) => void marks.push(state) },
+    );
+    const caller = await connect(s);
+    caller.start('CA-goodbye-mark', { callId: 'call-1' });
+    let marksAtClose: string[] | undefined;
+    await caller.waitFor(() => (caller.closed !== undefined && (marksAtClose ??= [...marks]), caller.closed !== undefined), 5000, 'the close after the goodbye');
+    assert.deepEqual(marksAtClose, ['closed-by-us']);
+  });
+
   test('an older prompt whose audio is slow never plays after a newer one', async () => {
     let watches = 0;
     const s = stub(

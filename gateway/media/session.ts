@@ -434,6 +434,9 @@ export class MediaSession {
     // heard out or talked over: the call is over either way, and the line must not stay open.
     if (prompt.hangup) {
       this.endedByUs = true;
+      // Marked before the socket closes: a flow that goes on after the stream (Exotel's Passthru
+      // after the Voicebot applet) must learn the call ended here, not that its gateway died.
+      await this.deps.markStream?.(this.callId, 'closed-by-us').catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not mark the stream closed'));
       this.close(1000, 'call finished');
     }
   }

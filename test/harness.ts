@@ -146,7 +146,9 @@ export class Harness {
 
     const { dataConverter } = await import('../lib/data-converter');
     const { startTracing, tracingClientInterceptors } = await import('../lib/tracing'); // off unless the test sets OTEL_EXPORTER_OTLP_ENDPOINT
-    this.client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverter(), interceptors: tracingClientInterceptors(startTracing('gateway')) });
+    // A fresh server on a loaded machine can take longer than the default 10 s to answer gRPC.
+    const connection = await Connection.connect({ address: temporal.address, connectTimeout: '60s' });
+    this.client = new Client({ connection, dataConverter: dataConverter(), interceptors: tracingClientInterceptors(startTracing('gateway')) });
     if (options.gatewayProcess) await this.startGateway();
     else {
       const gateway = await startGatewayServer(this.client, cache(), loadConfig(), '127.0.0.1');

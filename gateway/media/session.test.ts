@@ -154,6 +154,28 @@ describe('media session', () => {
     assert.deepEqual(marksAtClose, ['closed-by-us']);
   });
 
+  test('keys answer as the prompt expects: a menu takes one key at once, a typed number is sent whole at # or after a pause', async () => {
+    for (const [promptId, presses, sent] of [
+      ['accept_order', ['1'], ['1']],
+      ['prep_time', ['9', '0', '#'], ['90']],
+      ['prep_time_retry', ['4', '5'], ['45']], // no '#': the pause ends it
+    ] as const) {
+      let watches = 0;
+      const s = stub(
+        { watchPrompt: () => (watches++ === 0 ? Promise.resolve(prompt(1, { id: promptId })) : never()) },
+        { promptAudio: async () => toneBytes(200), typedKeysPauseMs: 300 },
+      );
+      const caller = await connect(s);
+      caller.start(`CA-keys-${promptId}`, { callId: 'call-1' });
+      await caller.waitFor(() => s.spoken.includes(promptId), 5000, 'the prompt');
+      for (const key of presses) caller.dtmf(key);
+      await caller.waitFor(() => s.digits.length > 0, 5000, 'the keys to reach the workflow');
+      await sleep(500); // past the pause: nothing more is sent
+      assert.deepEqual(s.digits, sent, promptId);
+      caller.close();
+    }
+  });
+
   test('an older prompt whose audio is slow never plays after a newer one', async () => {
     let watches = 0;
     const s = stub(

@@ -18,6 +18,7 @@ import { languageOf } from '../../speech/tts';
 import { Playback, type StreamFormat } from './playback';
 import type { AgentBridge, AgentLine } from './agent-bridge';
 import { AgentVoice } from './agent-voice';
+import { keysShape } from '../../providers/keys-shape';
 
 const FRAME_SAMPLES = 160; // 20 ms at 8 kHz, what the endpointer takes
 const MAX_BAD_FRAMES = 20;
@@ -26,6 +27,8 @@ const FILLER_ID = 'filler';
 const MAX_EARLY_DTMF = 16;
 /** So is what the caller says meanwhile (an inbound call is started while they already talk), up to this many frames. */
 const MAX_EARLY_AUDIO_FRAMES = 500;
+/** A typed number (prep time's minutes) ends with '#', or this long after its last key. */
+const TYPED_KEYS_PAUSE_MS = 3000;
 /** A turn whose update timed out is sent again (same update id) this many times before giving up. */
 const TURN_RETRIES = 2;
 /** Pause before re-arming a prompt watch that failed for a reason other than a timeout. */
@@ -51,12 +54,13 @@ export interface SessionDeps {
   vad: { minSpeechMs: number; endSilenceMs: number };
   fillerAfterMs: number;
   startTimeoutMs: number;
+  /** Tests shorten the pause that ends a typed number. */
+  typedKeysPauseMs?: number;
 }
 
 export class MediaSession {
   // 'starting': start arrived, the call id and endpointer are being set up; frames are held.
   private phase: 'awaiting-start' | 'starting' | 'live' | 'closing' | 'closed' = 'awaiting-start';
-  /** Keys pressed before the session was live, replayed once it is. */
   /** Keys and audio that came before the session was live, in order, replayed once it is. */
   private early: Array<Extract<StreamEvent, { kind: 'dtmf' | 'media' }>> = [];
   private callId = '';
@@ -81,6 +85,10 @@ export class MediaSession {
   private turnSeq = 0;
   private stateKey = '';
   private lastPromptSeq = 0;
+  /** The prompt being answered: it decides whether one key is the answer or a typed number is. */
+  private promptId?: string;
+  private typedKeys = '';
+  private typedKeysTimer?: NodeJS.Timeout;
   /** We closed the stream after the goodbye: not a hang-up to report. */
   private endedByUs = false;
   /** A gateway shutting down let go of this bridged call: the workflow re-attaches it elsewhere. */
@@ -301,10 +309,23 @@ export class MediaSession {
     this.playback = new Playback((frame) => this.send(frame), this.codec, this.streamSid, this.format);
   }
 
+  /** Keys answer the prompt the way it expects them: one key at once, or a typed number up to '#' or a pause. */
   private onDigit(digit: string): void {
     this.showLine('caller', `[keys] ${digit}`);
+    const shape = keysShape(this.promptId);
+    if (shape.numDigits === 1 && !this.typedKeys) return this.submitKeys(digit);
+    clearTimeout(this.typedKeysTimer);
+    if (digit === shape.finishOnKey) return this.submitKeys(this.typedKeys);
+    this.typedKeys += digit;
+    this.typedKeysTimer = setTimeout(() => this.submitKeys(this.typedKeys), this.deps.typedKeysPauseMs ?? TYPED_KEYS_PAUSE_MS);
+  }
+
+  private submitKeys(digits: string): void {
+    clearTimeout(this.typedKeysTimer);
+    this.typedKeys = '';
+    if (!digits || this.phase !== 'live') return;
     const requestId = this.requestId();
-    this.respond(() => this.deps.control.submitDigits(this.callId, { callSid: this.callSid, digits: digit }, requestId));
+    this.respond(() => this.deps.control.submitDigits(this.callId, { callSid: this.callSid, digits }, requestId));
   }
 
   /** The per-frame path: decode, resample if needed, cut into 20 ms frames. Reuses its buffers. */
@@ -417,6 +438,7 @@ export class MediaSession {
   private offer(prompt: NextPrompt): void {
     if (prompt.seq <= this.lastPromptSeq) return;
     this.lastPromptSeq = prompt.seq;
+    this.promptId = prompt.id;
     void this.play(prompt).catch((err) => this.fail('playback failed', err));
   }
 
@@ -449,6 +471,7 @@ export class MediaSession {
 
   private onSocketClosed(): void {
     this.phase = 'closed';
+    clearTimeout(this.typedKeysTimer);
     if (this.streamSid) void this.deps.saveState(this.sessionKey(), undefined).catch(() => {});
     clearTimeout(this.startTimer);
     this.playback?.stop();

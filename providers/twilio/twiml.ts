@@ -2,6 +2,7 @@
 // and for keypad IVR calls a <Gather> around the prompt, or the closing prompt and <Hangup/>.
 // See twilio.com/docs/voice/twiml/gather.
 import type { PreparedPrompt } from '../../workflows/types';
+import { keysShape } from '../keys-shape';
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 /** Escapes for attribute values and text alike: prompt texts and URLs are never trusted as markup. */
@@ -23,28 +24,6 @@ export function connectStreamTwiml(streamUrl: string, callId: string, holdSecond
   );
 }
 
-/**
- * How a <Gather> collects the answer to a prompt. The workflow's prompts do not say how many
- * keys they expect, so the rule lives here, by prompt id:
- * - menus answered with one key (accept/reject, a reason): numDigits=1, so Twilio posts the
- *   key at once, as Exotel's Gather does with its "max digits 1";
- * - questions that also take a typed number ended by '#' (prep time: "1, 2, 3, or the minutes
- *   followed by hash"): no numDigits; '#' ends the input, or the timeout after the last key
- *   does, so a vendor who presses only "2" is heard after the timeout too.
- * A retry prompt ("<id>_retry") asks the same question, so it gathers the same way.
- */
-const TYPED_NUMBER_PROMPTS = new Set(['prep_time']);
-
-export interface GatherShape {
-  numDigits?: number;
-  finishOnKey: string;
-}
-
-export function gatherShape(promptId: string): GatherShape {
-  const question = promptId.replace(/_retry$/, '');
-  return TYPED_NUMBER_PROMPTS.has(question) ? { finishOnKey: '#' } : { numDigits: 1, finishOnKey: '#' };
-}
-
 /** <Play> of the prompt's synthesized audio, or <Say> of its text when it has none. */
 function speak(prompt: PreparedPrompt): string {
   if (prompt.audioUrl) return `<Play>${xmlEscape(prompt.audioUrl)}</Play>`;
@@ -59,7 +38,7 @@ function speak(prompt: PreparedPrompt): string {
  * through to the next verb: the workflow decides about reprompts, as with Exotel's Passthru.
  */
 export function gatherTwiml(prompt: PreparedPrompt, actionUrl: string, timeoutSeconds: number): string {
-  const shape = gatherShape(prompt.id);
+  const shape = keysShape(prompt.id);
   const attributes = [
     'input="dtmf"',
     ...(shape.numDigits ? [`numDigits="${shape.numDigits}"`] : []),

@@ -185,6 +185,18 @@ describe('keypad calls over media streams (mode voicebot): keys arrive as stream
     assert.deepEqual(transcript.map((t) => t.text), ['[keys] 1', '[keys] 2']);
   });
 
+  test('vendor over the Exotel stream types the prep time: the minutes ended by # reach the workflow as one answer', async () => {
+    const callId = await start('vendor-order-confirmation', { ...vendorOrder('ES1002'), provider: 'exotel', mode: 'voicebot' });
+    const { caller } = await exotelStream(callId);
+    await pressAfterPrompts(caller, ['1']);
+    await caller.heardPrompt();
+    for (const key of ['4', '5', '#']) caller.dtmf(key);
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'ACCEPTED');
+    assert.equal(result.prepTimeMinutes, 45);
+    assert.deepEqual(result.digits, ['1', '45']);
+  });
+
   test('rider over the Exotel stream: a wrong key is asked again, then the rider declines', async () => {
     const callId = await start('rider-assignment', { ...riderJob('ES2001'), mode: 'voicebot' }); // provider: IVR_PROVIDER (exotel)
     const { caller } = await exotelStream(callId);

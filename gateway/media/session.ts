@@ -63,6 +63,7 @@ export class MediaSession {
   private phase: 'awaiting-start' | 'starting' | 'live' | 'closing' | 'closed' = 'awaiting-start';
   /** Keys and audio that came before the session was live, in order, replayed once it is. */
   private early: Array<Extract<StreamEvent, { kind: 'dtmf' | 'media' }>> = [];
+  private readonly earlyCount = { dtmf: 0, media: 0 };
   private callId = '';
   private callSid = '';
   private streamSid = '';
@@ -174,8 +175,10 @@ export class MediaSession {
   }
 
   private keepEarly(event: Extract<StreamEvent, { kind: 'dtmf' | 'media' }>): void {
-    const kept = this.early.filter((e) => e.kind === event.kind).length;
-    if (kept < (event.kind === 'dtmf' ? MAX_EARLY_DTMF : MAX_EARLY_AUDIO_FRAMES)) this.early.push(event);
+    const limit = event.kind === 'dtmf' ? MAX_EARLY_DTMF : MAX_EARLY_AUDIO_FRAMES;
+    if (this.earlyCount[event.kind] === limit) return;
+    this.earlyCount[event.kind]++;
+    this.early.push(event);
   }
 
   private async start(event: Extract<StreamEvent, { kind: 'start' }>): Promise<void> {

@@ -15,7 +15,7 @@ export interface OpsLogin {
 
 export const OPS_REALM = 'nerve ops';
 const SESSION_COOKIE = 'nerve_ops';
-const SESSION_SECONDS = 8 * 3600;
+export const SESSION_SECONDS = 8 * 3600; // one working shift
 
 /** The user and password a Basic header carries, or undefined when it carries none. */
 export function basicCredentials(header: string | undefined): OpsLogin | undefined {
@@ -70,17 +70,20 @@ export function requireOps(login: () => OpsLogin, isApiPath: (path: string) => b
   };
 }
 
-/** `expiry.mac`: lapses on its own, and changing the login ends every session. */
-function session(login: OpsLogin, expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS): string {
-  return `${expires}.${createHmac('sha256', login.password).update(`ops-session:${login.user}:${expires}`).digest('base64url')}`;
+/** `expiry.mac` keyed by a secret: lapses on its own, never holds the secret, and changing it ends every session. */
+export function signedSession(key: string, label: string, expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS): string {
+  return `${expires}.${createHmac('sha256', key).update(`${label}:${expires}`).digest('base64url')}`;
 }
 
-function validSession(value: string | undefined, login: OpsLogin): boolean {
+export function validSignedSession(value: string | undefined, key: string, label: string): boolean {
   const expires = Number(value?.split('.')[0]);
-  return !!value && Number.isInteger(expires) && expires > Date.now() / 1000 && sameSecret(value, session(login, expires));
+  return !!value && Number.isInteger(expires) && expires > Date.now() / 1000 && sameSecret(value, signedSession(key, label, expires));
 }
 
-function cookieOf(request: IncomingMessage, name: string): string | undefined {
+const session = (login: OpsLogin) => signedSession(login.password, `ops-session:${login.user}`);
+const validSession = (value: string | undefined, login: OpsLogin) => validSignedSession(value, login.password, `ops-session:${login.user}`);
+
+export function cookieOf(request: IncomingMessage, name: string): string | undefined {
   for (const part of (request.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
     if (key === name) {

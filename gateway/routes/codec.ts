@@ -9,7 +9,6 @@
 // or, for a Web UI without login such as the dev server's, a session cookie: open GET /codec/login
 // once in the browser, answer the password prompt with the token, and turn on "include
 // cross-origin credentials" in the UI's codec settings.
-import { createHmac } from 'node:crypto';
 import { sameSecret } from '../../lib/same-secret';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
@@ -17,6 +16,7 @@ import { z } from 'zod';
 import type { Config } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
 import { logger } from '../../lib/logger';
+import { basicCredentials, cookieOf, SESSION_SECONDS, signedSession, validSignedSession } from '../../lib/ops-auth';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
 const CodecBody = z.object({
@@ -26,7 +26,7 @@ type JsonPayload = z.infer<typeof CodecBody>['payloads'][number];
 
 const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
 const SESSION_COOKIE = 'nerve_codec';
-const SESSION_SECONDS = 8 * 3600; // one working shift
+const SESSION_LABEL = 'codec-session';
 
 export function codecRoutes(codec: PayloadCodec, config: Config): Router {
   const router = Router();
@@ -49,15 +49,14 @@ export function codecRoutes(codec: PayloadCodec, config: Config): Router {
 
   // Before the bearer check: the browser proves the token once by Basic auth and gets a cookie.
   router.get('/login', (req, res) => {
-    const basic = /^Basic (.+)$/i.exec(req.get('authorization') ?? '');
-    const password = basic ? Buffer.from(basic[1], 'base64').toString('utf8').replace(/^[^:]*:/, '') : '';
+    const password = basicCredentials(req.get('authorization'))?.password ?? '';
     if (!sameSecret(password, config.CODEC_AUTH_TOKEN)) {
       res.set('WWW-Authenticate', 'Basic realm="nerve codec (password: the ops codec token)", charset="UTF-8"');
       throw new HttpError(401, 'unauthorized', 'the codec endpoint needs the ops token');
     }
     // Secure contexts get SameSite=None so a UI on another site can send it; on plain http
     // (localhost, where UI and gateway differ only by port, hence are the same site) Lax suffices.
-    res.cookie(SESSION_COOKIE, session(config.CODEC_AUTH_TOKEN), {
+    res.cookie(SESSION_COOKIE, signedSession(config.CODEC_AUTH_TOKEN, SESSION_LABEL), {
       httpOnly: true, path: req.baseUrl || '/', maxAge: SESSION_SECONDS * 1000, ...(req.secure ? { secure: true, sameSite: 'none' } : { sameSite: 'lax' }),
     });
     logger.info({ ip: req.ip }, 'codec session opened');
@@ -88,30 +87,12 @@ export function codecRoutes(codec: PayloadCodec, config: Config): Router {
 function requireOpsToken(token: string) {
   return (req: Request, res: Response, next: NextFunction) => {
     const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
-    if (bearer !== undefined ? sameSecret(bearer, token) : validSession(cookie(req, SESSION_COOKIE), token)) return next();
+    if (bearer !== undefined ? sameSecret(bearer, token) : validSignedSession(cookieOf(req, SESSION_COOKIE), token, SESSION_LABEL)) return next();
     res.set('WWW-Authenticate', 'Bearer realm="nerve-codec"');
     next(new HttpError(401, 'unauthorized', 'the codec endpoint needs the ops bearer token'));
   };
 }
 
-
-/** `expiry.mac`: the cookie never holds the token itself, and lapses on its own. */
-function session(token: string, expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS): string {
-  return `${expires}.${createHmac('sha256', token).update(`codec-session:${expires}`).digest('base64url')}`;
-}
-
-function validSession(value: string | undefined, token: string): boolean {
-  const expires = Number(value?.split('.')[0]);
-  return !!value && Number.isInteger(expires) && expires > Date.now() / 1000 && sameSecret(value, session(token, expires));
-}
-
-function cookie(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
-}
 
 function fromJson(payload: JsonPayload): Payload {
   const metadata = Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));

@@ -20,11 +20,13 @@ for file in "${files[@]}"; do
   case "${file#./}" in test/*) e2e+=("$file") ;; *) unit+=("$file") ;; esac
 done
 # node --test orders the files it is given by path, so each group is its own run.
-run() { bash scripts/with-services.sh node --import tsx --test --test-concurrency=1 --test-timeout=300000 "$@"; }
+# End-to-end files run side by side (each harness has its own Temporal server, database and
+# Redis): they spend most of their time waiting on calls, not on the CPU.
+run() { local concurrency=$1; shift; bash scripts/with-services.sh node --import tsx --test --test-concurrency="$concurrency" --test-timeout=300000 "$@"; }
 status=0
-[ ${#unit[@]} -eq 0 ] || run "${unit[@]}" || status=$?
+[ ${#unit[@]} -eq 0 ] || run 1 "${unit[@]}" || status=$?
 if [ ${#e2e[@]} -gt 0 ]; then
-  npx tsx scripts/temporal-binary.ts >/dev/null # find (or build) the Temporal CLI once, up front
-  run "${e2e[@]}" || status=$?
+  bash scripts/with-services.sh npx tsx test/support/prepare-e2e.ts # the Temporal CLI and the workflow bundle, once, up front
+  run "${NERVE_E2E_CONCURRENCY:-3}" "${e2e[@]}" || status=$?
 fi
 exit $status

@@ -1,5 +1,6 @@
 // Starts the real parts for integration tests: a Temporal dev server (the project's binary),
-// PostgreSQL and Redis (from scripts/with-services.sh), the gateway in this process, and the
+// a PostgreSQL database of its own (in the cluster scripts/with-services.sh started) and a Redis
+// server of its own, so test files can run side by side, the gateway in this process, and the
 // workers as child processes so a test can kill one. Fakes stand in for Exotel and Jupiter.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,7 +11,6 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { after, before } from 'node:test';
 import { Client as Pg } from 'pg';
-import { migrate } from '../scripts/migrate';
 import { startTemporalDevServer, type DevServer } from '../scripts/temporal';
 import { FakeExotel } from './fakes/exotel';
 import { FakeJupiter } from './fakes/jupiter';
@@ -20,6 +20,7 @@ import { FakeTwilio } from './fakes/twilio';
 import { recordHistories } from './support/histories';
 import { workflowBundlePath } from './support/workflow-bundle';
 import { type OfflineAsr, startOfflineAsr } from './support/offline-asr';
+import { type IsolatedStorage, isolatedStorage } from './support/isolated-storage';
 
 const ROOT = path.resolve(__dirname, '..');
 export const API_TOKEN = 'test-api-token';
@@ -65,11 +66,12 @@ export class Harness {
   private workers = new Map<string, ChildProcess>();
   private gatewayChild?: ChildProcess;
   private env: Record<string, string> = {};
+  private storage!: IsolatedStorage;
   private tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nerve-test-'));
 
   async start(options: HarnessOptions = {}): Promise<void> {
-    const { DATABASE_URL, REDIS_URL } = process.env;
-    if (!DATABASE_URL || !REDIS_URL) throw new Error('run tests through `npm test` (it starts PostgreSQL and Redis)');
+    const { DATABASE_URL } = process.env;
+    if (!DATABASE_URL) throw new Error('run tests through `npm test` (it starts PostgreSQL and Redis)');
 
     const [temporalPort, gatewayPort] = await Promise.all([freePort(), freePort()]);
     // The workers' metrics listeners only where a test scrapes them: each is a port that another process could take meanwhile.
@@ -90,7 +92,7 @@ export class Harness {
       this.twilio.start(),
       this.speechHost.start(),
       this.realtime.start().then((url) => (this.realtimeUrl = url)),
-      this.resetStorage(DATABASE_URL, REDIS_URL),
+      isolatedStorage(DATABASE_URL).then((storage) => (this.storage = storage)),
       options.asr === 'offline' ? startOfflineAsr().then((asr) => (this.offlineAsr = asr)) : undefined,
     ]);
     this.temporal = temporal;
@@ -101,8 +103,8 @@ export class Harness {
       PUBLIC_BASE_URL: gatewayUrl,
       NERVE_API_TOKEN: API_TOKEN,
       TEMPORAL_ADDRESS: temporal.address,
-      DATABASE_URL,
-      REDIS_URL,
+      DATABASE_URL: this.storage.databaseUrl,
+      REDIS_URL: this.storage.redisUrl,
       DATABASE_POOL_SIZE: '5',
       JUPITER_URL: this.jupiter.url,
       EXOTEL_API_URL: this.exotel.url,
@@ -157,18 +159,6 @@ export class Harness {
     }
     this.gatewayUrl = gatewayUrl;
     await Promise.all([this.startWorker('calls'), this.startWorker('speech')]);
-  }
-
-  private async resetStorage(databaseUrl: string, redisUrl: string): Promise<void> {
-    await migrate(databaseUrl, () => {});
-    const pg = new Pg({ connectionString: databaseUrl });
-    await pg.connect();
-    await pg.query('TRUNCATE call_transcripts, call_events, call_semantic_events, report_outbox, calls, appointments');
-    await pg.end();
-    const { default: Redis } = await import('ioredis');
-    const redis = new Redis(redisUrl);
-    await redis.flushdb();
-    redis.disconnect();
   }
 
   /** Starts a worker process and resolves once it polls its task queue. */
@@ -256,6 +246,7 @@ export class Harness {
     const { closeRingBus } = await import('../providers/browser/ring-bus');
     const { closeCallEventLog } = await import('../lib/call-events');
     await Promise.all([closeCache(), closeDb(), closeRingBus(), closeCallEventLog(), this.exotel?.stop(), this.jupiter?.stop(), this.twilio?.stop(), this.speechHost?.stop(), this.realtime?.stop(), this.temporal?.stop(), this.offlineAsr?.stop()]);
+    await this.storage?.stop();
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 }

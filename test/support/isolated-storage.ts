@@ -31,14 +31,26 @@ export async function isolatedStorage(clusterUrl: string): Promise<IsolatedStora
   };
 }
 
-/** Drops the databases earlier runs left behind (a run killed before its harness stopped). */
+/** Drops the databases of test processes that are gone (killed before their harness stopped). */
 export async function dropLeftoverDatabases(clusterUrl: string): Promise<void> {
   const admin = await adminClient(clusterUrl);
   try {
     const { rows } = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'nerve\\_test\\_%'`);
-    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+    for (const { datname } of rows as { datname: string }[]) {
+      const pid = Number(datname.split('_')[2]);
+      if (!isAlive(pid)) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+    }
   } finally {
     await admin.end();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -126,6 +126,8 @@ const BaseEnv = z.object({
   LLM_TIMEOUT_SECONDS: seconds(20),
   TTS_URL: optionalUrl, // GPU host with an OpenAI-compatible /v1/audio/speech; offline eSpeak-NG when unset
   TTS_MODEL: z.string().default('tts-1'),
+  // Speaking rate of the prompts: eSpeak-NG's words per minute (175 at 1) or the host's `speed`; not ElevenLabs'.
+  TTS_SPEED: z.coerce.number().min(0.5).max(2.5).default(1),
   ELEVENLABS_API_KEY: z.string().optional(), // when set, prompts are synthesized by ElevenLabs
   ELEVENLABS_VOICE_ID: z.string().default('21m00Tcm4TlvDq8ikWAM'),
   ELEVENLABS_MODEL: z.string().default('eleven_multilingual_v2'),

@@ -61,3 +61,23 @@ test('a 4xx from the TTS host is final, a 5xx is retried', async () => {
   answer = (res) => res.writeHead(503).end();
   await assert.rejects(tts.synthesizeToCache('busy text', 'hi'), (err: any) => err.type === 'TtsUnavailable' && err.nonRetryable === false);
 });
+
+test('TTS_SPEED: the host is sent its `speed`, and the same text at another speed is other audio', async () => {
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const wav = (await import('../lib/audio')).encodeWav(new Int16Array(800), 8000);
+  answer = (res) => res.writeHead(200, { 'Content-Type': 'audio/wav' }).end(wav);
+  const usual = await (await freshTts({ TTS_URL: url, TTS_SPEED: undefined, ELEVENLABS_API_KEY: undefined })).tts.synthesizeToCache('Press one', 'en');
+  assert.equal(requests.at(-1)!.body.speed, undefined, 'no speed at the usual rate');
+  const fast = await (await freshTts({ TTS_URL: url, TTS_SPEED: '1.5', ELEVENLABS_API_KEY: undefined })).tts.synthesizeToCache('Press one', 'en');
+  assert.equal(requests.at(-1)!.body.speed, 1.5);
+  assert.notEqual(fast, usual, 'cached under another name');
+  delete process.env.TTS_SPEED;
+});
+
+test('offline eSpeak-NG speaks faster at a higher speed', async () => {
+  const { synthesizeOffline } = await import('./tts');
+  const { parseWav } = await import('../lib/audio');
+  const text = 'Your order of two paneer tikka and four butter naan is ready to confirm.';
+  const [usual, fast] = await Promise.all([synthesizeOffline(text, 'en'), synthesizeOffline(text, 'en', 2)]).then((wavs) => wavs.map((w) => parseWav(w).samples.length));
+  assert.ok(fast < usual * 0.7, `at 2×: ${fast} samples against ${usual}`);
+});

@@ -17,6 +17,7 @@ const AUDIO_FILE = /(?:^|\/)([0-9a-f]{40})\.wav$/;
 export const audioHashOf = (urlOrFile: string): string | undefined => AUDIO_FILE.exec(urlOrFile)?.[1];
 
 const ESPEAK_VOICES: Record<Language, string> = { hi: 'hi', en: 'en' };
+const ESPEAK_WORDS_PER_MINUTE = 175; // eSpeak-NG's own default rate, TTS_SPEED 1
 
 /** Hindi when the text is written in Devanagari, else English: how a prompt's voice is chosen. */
 export function languageOf(text: string): Language {
@@ -29,7 +30,9 @@ export async function synthesizeToCache(text: string, language: Language): Promi
   const voice = config.ELEVENLABS_API_KEY
     ? `elevenlabs:${config.ELEVENLABS_VOICE_ID}:${config.ELEVENLABS_MODEL}`
     : config.TTS_URL ? `remote:${config.TTS_MODEL}` : `espeak:${ESPEAK_VOICES[language]}`;
-  const hash = createHash('sha256').update(`${language}\n${voice}\n${text}`).digest('hex').slice(0, 40);
+  // The speed is part of the key only when set, so audio cached at the usual speed keeps its name.
+  const speed = config.TTS_SPEED === 1 || config.ELEVENLABS_API_KEY ? '' : `\nspeed ${config.TTS_SPEED}`;
+  const hash = createHash('sha256').update(`${language}\n${voice}\n${text}${speed}`).digest('hex').slice(0, 40);
   const store = cache();
   const url = `${config.PUBLIC_BASE_URL}/audio/${hash}.wav`;
   if (await store.getBuffer(ttsAudioKey(hash))) {
@@ -39,7 +42,11 @@ export async function synthesizeToCache(text: string, language: Language): Promi
   const { samples, sampleRate } = await timeSpeech('tts', async () =>
     config.ELEVENLABS_API_KEY
       ? synthesizeElevenLabs(text)
-      : parseWav(config.TTS_URL ? await synthesizeRemote(config.TTS_URL, config.TTS_MODEL, text, language) : await synthesizeOffline(text, language)),
+      : parseWav(
+          config.TTS_URL
+            ? await synthesizeRemote(config.TTS_URL, config.TTS_MODEL, text, language, config.TTS_SPEED)
+            : await synthesizeOffline(text, language, config.TTS_SPEED),
+        ),
   );
   const telephony = sampleRate === TELEPHONY_SAMPLE_RATE ? samples : resamplePcm16(samples, sampleRate, TELEPHONY_SAMPLE_RATE);
   await store.set(ttsAudioKey(hash), encodeWav(telephony, TELEPHONY_SAMPLE_RATE), config.TTS_CACHE_TTL_SECONDS);
@@ -51,10 +58,11 @@ type ESpeakModule = { FS: { readFile(path: string): Uint8Array } };
 type ESpeakFactory = (options: { arguments: string[] }) => Promise<ESpeakModule>;
 
 /** eSpeak-NG compiled to WASM: offline, Hindi and English, about 0.15 s per prompt here. Returns a WAV. */
-export async function synthesizeOffline(text: string, language: Language): Promise<Buffer> {
+export async function synthesizeOffline(text: string, language: Language, speed = 1): Promise<Buffer> {
   // espeak-ng ships as an ES module; a plain dynamic import keeps this file CommonJS.
   const { default: ESpeakNg } = (await import('espeak-ng')) as { default: ESpeakFactory };
-  const espeak = await ESpeakNg({ arguments: ['-v', ESPEAK_VOICES[language], '-w', '/out.wav', text] });
+  const wordsPerMinute = String(Math.round(ESPEAK_WORDS_PER_MINUTE * speed));
+  const espeak = await ESpeakNg({ arguments: ['-v', ESPEAK_VOICES[language], '-s', wordsPerMinute, '-w', '/out.wav', text] });
   return Buffer.from(espeak.FS.readFile('/out.wav'));
 }
 
@@ -86,10 +94,10 @@ async function speechRequest(vendor: string, url: URL, init: { headers: Record<s
 }
 
 /** An OpenAI-compatible /v1/audio/speech on the GPU host. */
-async function synthesizeRemote(baseUrl: string, model: string, text: string, language: Language): Promise<Buffer> {
+async function synthesizeRemote(baseUrl: string, model: string, text: string, language: Language, speed: number): Promise<Buffer> {
   const response = await speechRequest('TTS host', new URL('/v1/audio/speech', baseUrl), {
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ model, input: text, voice: language, response_format: 'wav' }),
+    body: JSON.stringify({ model, input: text, voice: language, response_format: 'wav', ...(speed === 1 ? {} : { speed }) }),
   });
   return Buffer.from(await response.arrayBuffer());
 }

@@ -24,7 +24,7 @@ done
 # Redis): they spend most of their time waiting on calls, not on the CPU.
 run() { local concurrency=$1; shift; bash scripts/with-services.sh node --import tsx --test --test-concurrency="$concurrency" --test-timeout=300000 "$@"; }
 status=0
-[ ${#unit[@]} -eq 0 ] || run 1 "${unit[@]}" || status=$?
+[ ${#unit[@]} -eq 0 ] || run 2 "${unit[@]}" || status=$?
 if [ ${#e2e[@]} -gt 0 ]; then
   bash scripts/with-services.sh npx tsx test/support/prepare-e2e.ts # the Temporal CLI and the workflow bundle, once, up front
   run "${NERVE_E2E_CONCURRENCY:-3}" "${e2e[@]}" || status=$?

@@ -131,6 +131,7 @@ export class Harness {
       CALL_REDIAL_GAP_SECONDS: '0.5',
       CALL_RING_TIMEOUT_SECONDS: '20',
       CALL_INPUT_TIMEOUT_SECONDS: '20',
+      TTS_SPEED: '2', // prompts at twice the usual rate: the tests wait on them in real time
       REPORT_RETRY_INITIAL_SECONDS: '0.2',
       REPORT_RETRY_MAX_SECONDS: '1',
       RIDER_CALL_BUFFER_MINUTES: '60',

@@ -27,7 +27,7 @@ class StubControl implements CallControl {
   outcome: 'accepted' | 'finished' | 'unknown' = 'accepted';
 
   async resolveCallId(callSid: string, hint?: string) {
-    return this.known.get(callSid) ?? (hint?.startsWith('call-') ? hint : undefined);
+    return this.known.get(callSid) ?? (hint?.startsWith('call-') || hint?.startsWith('inbound-') ? hint : undefined);
   }
   async reportStatus(callId: string, event: ProviderStatusEvent) {
     this.reports.push({ callId, event });
@@ -173,6 +173,16 @@ describe('twilio webhooks', () => {
     assert.equal(unknown.body.error, 'unknown_call');
     const noSid = await post(voicePath, { From: FROM });
     assert.equal(noSid.status, 400);
+  });
+
+  test("an inbound call's end reaches it without the CallSid map: its id follows from the CallSid", async () => {
+    const callSid = 'CA' + 'e'.repeat(32);
+    const before = control.reports.length;
+    const inbound = await post('/webhooks/twilio/status', { CallSid: callSid, CallStatus: 'completed', Direction: 'inbound' });
+    assert.equal(inbound.status, 200, JSON.stringify(inbound.body));
+    assert.deepEqual(control.reports.slice(before), [{ callId: `inbound-twilio-${callSid}`, event: { callSid, event: 'terminal', status: 'completed' } }]);
+    const outbound = await post('/webhooks/twilio/status', { CallSid: callSid, CallStatus: 'completed', Direction: 'outbound-api' });
+    assert.equal(outbound.status, 404, 'a call we placed is named by its callback URL or the map, never guessed');
   });
 
   test('status callbacks map onto answered and terminal events; early progress is acknowledged only', async () => {

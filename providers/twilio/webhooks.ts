@@ -7,7 +7,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { loadConfig } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
-import type { ProviderStatusEvent } from '../../workflows/messages';
+import { inboundCallId, type ProviderStatusEvent } from '../../workflows/messages';
 import type { NextPrompt, TerminalStatus } from '../../workflows/types';
 import type { CallControl, InboundStart } from '../types';
 import { requireTwilioSignature } from './signature';
@@ -65,6 +65,7 @@ const StatusCallback = z.object({
   CallDuration: z.string().regex(/^\d+$/).optional(),
   AnsweredBy: z.string().max(32).optional(),
   SequenceNumber: z.string().max(8).optional(),
+  Direction: z.string().max(32).optional(),
 });
 
 type Status = z.infer<typeof StatusCallback>['CallStatus'];
@@ -147,7 +148,10 @@ export function twilioWebhooks(control: CallControl): Router {
       res.json({ ok: true, ignored: true });
       return;
     }
-    const { callId: hint } = CallIdHint.parse(req.query);
+    const { callId: named } = CallIdHint.parse(req.query);
+    // A number's status callback names no call; an inbound call's id follows from its CallSid, so
+    // its end still reaches it when the CallSid map is gone (expired, or Redis lost).
+    const hint = named ?? (body.Direction === 'inbound' ? inboundCallId('twilio', body.CallSid) : undefined);
     const callId = await callIdOf(body.CallSid, hint);
     const outcome = await control.reportStatus(callId, event);
     if (outcome === 'unknown') throw new HttpError(404, 'unknown_call', `no call ${callId}`);

@@ -18,8 +18,14 @@ import { openDayAhead } from './support/clinic';
 const LINE = '+14155550133';
 const { h, db } = useHarness({ env: { INBOUND_ROUTES: JSON.stringify({ [LINE]: { bot: 'appointment-agent', language: 'en' } }) } });
 
-/** Starts an appointment call with the gateway's own input but a time limit of our choosing, and opens its Twilio stream. */
-async function appointmentCall(callSid: string, maxCallSeconds: number) {
+/**
+ * Starts an appointment call with the gateway's own input but a time limit of our choosing, and
+ * opens its Twilio stream. The fake Twilio knows the call as answered, so hanging it up by REST
+ * brings its `completed` status callback, as Twilio's would.
+ */
+async function appointmentCall(maxCallSeconds: number) {
+  const callSid = h.twilio.incomingCall({ from: '+919812399001', to: LINE, voiceUrl: `${h.gatewayUrl}/webhooks/twilio/voice`, statusCallback: `${h.gatewayUrl}/webhooks/twilio/status` });
+  h.twilio.statusOfCall.set(callSid, 'in-progress'); // answered by the workflow started below, not by the voice webhook
   const config = loadConfig();
   const callId = inboundCallId('twilio', callSid);
   const inbound = { callSid, from: '+919812399001', to: LINE };
@@ -36,8 +42,11 @@ async function appointmentCall(callSid: string, maxCallSeconds: number) {
 
 describe('the call has a time limit', () => {
   test('at the limit the receptionist says goodbye, the line is closed, and the call ends', async () => {
-    h.realtime.script([{ expectSpeech: false, respond: { say: 'Hello, City Clinic.', audioMs: 400 } }]);
-    const { caller, callId } = await appointmentCall('CAtimelimit0001', 4);
+    h.realtime.script([
+      { expectSpeech: false, respond: { say: 'Hello, City Clinic.', audioMs: 400 } },
+      { expectSpeech: false, respond: { say: 'We have run out of time. Goodbye.', audioMs: 600 } }, // the goodbye, asked for at the limit
+    ]);
+    const { caller, callId } = await appointmentCall(4);
     await caller.waitFor(() => caller.closed !== undefined, 30_000, 'the line closed after the goodbye');
     assert.equal(caller.closed!.code, 1000);
     const goodbye = h.realtime.receivedOf('response.create').map((e: any) => e.response?.instructions ?? '').find((t: string) => t.includes('run out of time'));
@@ -56,7 +65,7 @@ describe('a worker dies during a tool call', () => {
       { expectSpeech: false, respond: { say: 'Hello, City Clinic.', audioMs: 400 } },
       { transcript: 'Book me at nine thirty.', respond: { toolCall: { name: 'create_appointment', arguments: { customer_name: 'Kiran', date, time: '09:30' } }, then: { say: 'Booked.', audioMs: 300 } } },
     ]);
-    const { caller, callId } = await appointmentCall('CAworkerkill0001', 120);
+    const { caller, callId } = await appointmentCall(120);
     await sleep(800);
     caller.speak(await speak('Book me at nine thirty please.', 'en'));
     caller.silence(800);
@@ -85,7 +94,7 @@ describe('the model misbehaves', () => {
       { transcript: 'Book me at two.', respond: { toolCall: { name: 'create_appointment', arguments: { customer_name: 'Tara', date, time: '14:00' } }, then: { say: 'Booked.', audioMs: 300 } } },
     ]);
     const connections = h.realtime.connectionCount;
-    const { caller, callId } = await appointmentCall('CAmodelerrors001', 120);
+    const { caller, callId } = await appointmentCall(120);
     await h.realtime.waitFor(() => h.realtime.connectionCount > connections && h.realtime.openConnections > 0, 10_000, 'the session');
     await sleep(800);
     h.realtime.sendError({ type: 'server_error', message: 'The server had an error while processing your request.' });
@@ -116,7 +125,7 @@ describe('the caller hangs up while a booking is being written', () => {
     try {
       await lock.query('BEGIN');
       await lock.query('LOCK TABLE appointments IN ACCESS EXCLUSIVE MODE');
-      const { caller, callId } = await appointmentCall('CAhangupmidtool1', 120);
+      const { caller, callId } = await appointmentCall(120);
       await sleep(800);
       caller.speak(await speak('Book me at ten please.', 'en'));
       caller.silence(800);

@@ -1,10 +1,12 @@
 // Warm handoff of the keypad IVR calls (vendor order confirmation, rider assignment). Over
 // Twilio the vendor presses the person key the menu offers: the <Gather> action is answered with
 // the hand-over line and the same <Dial> (whisper URL, agent-leg callbacks) as a transfer of a
-// voice bot; the agent answers, the disposition closes the call and Jupiter hears once. Over
+// voice bot; the agent answers, the disposition closes the call and Jupiter hears once. Three
+// wrong keys hand off by the misunderstanding rule; an operator's handoff moves the call by REST. Over
 // Exotel's IVR flow an operator hands a call off: the next Passthru answers 302 with the hand-over
 // line, the flow takes the "to agent" branch to the Connect applet, nobody answers and the caller
-// hears the voicemail message. The agent desk gets the context (the order, the keys pressed) once.
+// hears the voicemail message; a vendor who presses 9 on the reason menu reaches an agent the same
+// way and the rejection stands. The agent desk gets the context (the order, the keys pressed) once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FakeAgentDesk } from './fakes/agent-desk';
@@ -33,6 +35,11 @@ after(() => desk.stop());
 const { h, db } = useHarness({ env });
 
 const callState = async (callId: string) => (await h.api('GET', `/api/nerve/calls/${callId}`)).body;
+
+const riderJob = (orderId: string) => ({
+  order_id: orderId, rider_id: `RD-${orderId}`, rider_phone: `+9199${orderId.replace(/\D/g, '').padStart(8, '0')}`, rider_name: 'Ravi',
+  restaurant_name: 'Sharma Dhaba', restaurant_address: 'MG Road', pickup_time_minutes: 15, language: 'en',
+});
 
 async function startOverTwilio(route: 'vendor-order-confirmation' | 'rider-assignment', body: Record<string, unknown>) {
   const started = await h.api('POST', `/api/nerve/${route}`, { ...body, provider: 'twilio' });
@@ -108,7 +115,7 @@ describe('keypad calls over Twilio (<Gather>)', () => {
   });
 
   test('a rider keeps pressing a wrong key: the misunderstanding rule hands off; nobody answers: the voicemail message', async () => {
-    const job = { order_id: 'IH1002', rider_id: 'RD-IH1002', rider_phone: '+919900001002', rider_name: 'Ravi', restaurant_name: 'Sharma Dhaba', restaurant_address: 'MG Road', pickup_time_minutes: 15, language: 'en' };
+    const job = riderJob('IH1002');
     const { callId, callSid } = await startOverTwilio('rider-assignment', job);
     await h.twilio.answerIvr(callSid);
     // Three tries a question (CALL_MAX_REPROMPTS 2) and HANDOFF_MISUNDERSTANDING_LIMIT 3: only three wrong keys hand off.
@@ -124,6 +131,29 @@ describe('keypad calls over Twilio (<Gather>)', () => {
     const [report] = h.jupiter.reportsFor(job.order_id, 'rider-assignment');
     assert.deepEqual([report.body.handoff.reason, report.body.handoff.requested_by, report.body.handoff.agent_status], ['repeated_misunderstanding', 'rules', 'no-answer']);
     assert.equal((await eventually(() => desk.deliveriesFor(callId), 15_000, 'the desk webhook')).length, 1);
+  });
+
+  test('an operator hands a rider off while the <Gather> waits: the REST update moves the call to the hand-over line and the same <Dial>', async () => {
+    const job = riderJob('IH1003');
+    const { callId, callSid } = await startOverTwilio('rider-assignment', job);
+    assert.ok((await h.twilio.answerIvr(callSid)).gather);
+    const handoff = await h.api('POST', `/api/nerve/calls/${callId}/handoff/request`, { reason: 'rider called support', requested_by: 'operator:meera' });
+    assert.equal(handoff.status, 200, JSON.stringify(handoff.body));
+    const update = await h.twilio.waitForUpdate(callSid, (u) => u.verbs.some((v) => v.verb === 'Dial'), 20_000);
+    assert.deepEqual(update.verbs.map((v) => v.verb), ['Play', 'Dial'], 'the hand-over line, then the agent');
+    const dial = h.twilio.dialOf(callSid);
+    assert.deepEqual([dial.target.value, new URL(dial.target.attrs.url).pathname, new URL(dial.target.attrs.url).searchParams.get('callId')], [AGENT, '/webhooks/twilio/agent-whisper', callId]);
+
+    const [delivery] = await eventually(() => (desk.deliveriesFor(callId).length ? desk.deliveriesFor(callId) : undefined), 15_000, 'the desk webhook');
+    assert.deepEqual([delivery.body.entities.order_id, delivery.body.entities.rider, delivery.body.requested_by], [job.order_id, job.rider_name, 'operator:meera']);
+    await h.twilio.agentAnswers(callSid);
+    assert.equal((await h.twilio.dialEnds(callSid, 'completed')).hungUp, true);
+    assert.equal((await h.api('POST', `/api/nerve/calls/${callId}/disposition`, { outcome: 'rider_reassigned' })).status, 200);
+    assert.equal((await h.result(callId)).outcome, 'ESCALATED');
+    const reports = h.jupiter.reportsFor(job.order_id, 'rider-assignment');
+    assert.equal(reports.length, 1);
+    assert.deepEqual([reports[0].body.rider_id, reports[0].body.handoff.requested_by, reports[0].body.handoff.agent_status], [job.rider_id, 'operator:meera', 'completed']);
+    assert.equal(desk.deliveriesFor(callId).length, 1);
   });
 });
 
@@ -168,5 +198,29 @@ describe("keypad calls over Exotel's IVR flow", () => {
     assert.equal(again.toAgent, 302, 'a retried Passthru dials nobody twice');
     const events = (await db.pg.query("SELECT data FROM call_events WHERE call_id = $1 AND kind = 'input_while_handed_off'", [callId])).rows;
     assert.deepEqual(events.map((e) => e.data.digits), [''], 'the Passthru after the handoff is kept, not taken as an answer');
+  });
+
+  test('a vendor presses 9 on the reject reason menu: the decision stands, the Passthru answers 302 with the hand-over line, the agent takes the call', async () => {
+    const { order, callId, callSid, connect } = await startVendorCall(h, 'IH2002');
+    await h.exotel.answer(callSid);
+    assert.equal((await h.exotel.press(callSid, '0')).status, 200, 'rejected: the reason menu follows');
+    assert.ok((await callState(callId)).prompt.text.endsWith(OFFER), 'the reason menu offers the key');
+    const pressed = await h.exotel.press(callSid, '9');
+    assert.equal(pressed.status, 302);
+    assert.deepEqual([pressed.body.prompt, pressed.body.hangup], ['handover', true]);
+    const flow = new ExotelHandoffFlow(`${h.gatewayUrl}/webhooks/exotel/${WEBHOOK_SECRET}`);
+    const trace = await flow.afterClosingGreeting({ callSid, from: connect.form.From, to: connect.form.CallerId }, 'answers');
+    assert.deepEqual([trace.toAgent, trace.connect?.status, trace.agentDial?.status], [200, 200, 302]);
+    const [delivery] = await eventually(() => (desk.deliveriesFor(callId).length ? desk.deliveriesFor(callId) : undefined), 15_000, 'the desk webhook');
+    assert.equal(trace.agentHeard, delivery.body.summary);
+    assert.equal(delivery.body.entities.keys_pressed, 'summary 0, reason 9');
+    assert.equal(trace.voicemail, 'Thank you for calling. Goodbye.');
+    assert.equal((await h.api('POST', `/api/nerve/calls/${callId}/disposition`, { outcome: 'shop_closing_early' })).status, 200);
+    const result = await h.result(callId);
+    assert.deepEqual([result.outcome, result.rejectionReason], ['REJECTED', 'UNSPECIFIED']);
+    const [report] = h.jupiter.reportsFor(order.order_id);
+    assert.deepEqual([report.body.status, report.body.handoff.agent_status, report.body.handoff.disposition.outcome], ['REJECTED', 'completed', 'shop_closing_early']);
+    assert.deepEqual(h.jupiter.orderUpdates.filter((u) => u.orderId === order.order_id).map((u) => u.body.status), ['VENDOR_REJECTED']);
+    assert.equal(desk.deliveriesFor(callId).length, 1);
   });
 });

@@ -64,7 +64,7 @@ export class TwilioClient implements TelephonyClient {
 
   /** Replaces what the live call is doing (its media stream ends) with a <Dial> of the agent. */
   async transferToAgent(request: AgentTransferRequest): Promise<void> {
-    const twiml = agentDialTwiml({ agent: request.agent, ringSeconds: request.ringSeconds, ...agentLegUrls(request.callId) });
+    const twiml = agentDialTwiml({ agent: request.agent, ringSeconds: request.ringSeconds, ...agentLegUrls(request.callId) }, request.lead);
     const response = await this.send(`${this.callsUrl}/${encodeURIComponent(request.callSid)}.json`, { method: 'POST', body: new URLSearchParams({ Twiml: twiml }) });
     const body = (await response.json().catch(() => ({}))) as TwilioError;
     if (!response.ok) throw failure(response.status, body);

@@ -116,7 +116,7 @@ export class Conversation {
    * the stream as after a goodbye, and the flow goes on to the agent.
    */
   handOver(): void {
-    this.prepared.handover ??= { id: 'handover', text: HANDOVER_LINE[this.spec.language] ?? HANDOVER_LINE.en };
+    this.handoverLine();
     this.play('handover', true);
   }
 
@@ -125,8 +125,13 @@ export class Conversation {
    * <Gather> action): that answer is the hand-over line and the dial of the agent.
    */
   handOverInAnswer(transfer: NonNullable<NextPrompt['transfer']>): void {
-    this.prepared.handover ??= { id: 'handover', text: HANDOVER_LINE[this.spec.language] ?? HANDOVER_LINE.en };
+    this.handoverLine();
     this.play('handover', false, transfer);
+  }
+
+  /** The hand-over line as prepared (synthesized before dialling when the call has a handoff path). */
+  handoverLine(): PreparedPrompt {
+    return (this.prepared.handover ??= { id: 'handover', text: HANDOVER_LINE[this.spec.language] ?? HANDOVER_LINE.en });
   }
 
   /** An input's update is waiting for the prompt it leads to. */

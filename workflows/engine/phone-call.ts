@@ -71,7 +71,9 @@ export class PhoneCall {
             if (handoff.via === 'flow') return this.conversation.handOver();
             // A keypad caller's keys wait for their answer (Twilio's <Gather> action): that answer dials the agent.
             if (spec.mode === 'ivr' && this.conversation.answeringInput()) return this.conversation.handOverInAnswer({ agent: handoff.agent, ringSeconds: handoff.ringSeconds });
-            return transfers.transferToAgent(input.provider, { callId: this.callId, callSid: this.state.currentCallSid!, agent: handoff.agent, ringSeconds: handoff.ringSeconds });
+            // Otherwise the live call is moved; a keypad caller taken out of a menu hears the hand-over line first.
+            const lead = spec.mode === 'ivr' ? { lead: this.conversation.handoverLine() } : {};
+            return transfers.transferToAgent(input.provider, { callId: this.callId, callSid: this.state.currentCallSid!, agent: handoff.agent, ringSeconds: handoff.ringSeconds, ...lead });
           },
         },
       }),

@@ -14,7 +14,6 @@ import { type Answer, type CalleeInput, type CallSpec, errorMessage } from './sp
 /** How long input that overtook the dial result waits for it. */
 const DIAL_RESULT_WAIT = '5s';
 
-
 export class Conversation {
   private prepared: Record<string, PreparedPrompt> = {};
   private readonly inbox: CalleeInput[] = [];

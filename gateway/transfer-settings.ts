@@ -5,10 +5,15 @@
 import type { Config } from '../lib/config';
 import { providerModule } from '../providers/registry';
 import type { TransferSettings } from '../workflows/lifecycle-types';
-import type { TelephonyProvider } from '../workflows/types';
+import type { CallMode, TelephonyProvider } from '../workflows/types';
 
-/** `promptedBot`: the call's script speaks prompts (questionnaire, lead), so it can close its stream with a hand-over line. */
-export function withTransfer(config: Config, provider: TelephonyProvider, { promptedBot = false } = {}): { handoff?: TransferSettings } {
+/**
+ * `promptedBot`: the call's script speaks prompts (questionnaire, lead, the keypad calls), so it can
+ * close its stream with a hand-over line. `keypad`: a vendor or rider call, whose menus offer
+ * HANDOFF_KEY; over the IVR flow a caller nobody answered hears the voicemail message (going back
+ * to the menu is not built for the IVR flows).
+ */
+export function withTransfer(config: Config, provider: TelephonyProvider, { promptedBot = false, keypad }: { promptedBot?: boolean; keypad?: CallMode } = {}): { handoff?: TransferSettings } {
   const module = providerModule(provider);
   const via = module?.client().transferToAgent ? 'call-update' : promptedBot && module?.handoffByFlow ? 'flow' : undefined;
   if (!config.HANDOFF_AGENT || !via) return {};
@@ -16,13 +21,14 @@ export function withTransfer(config: Config, provider: TelephonyProvider, { prom
     handoff: {
       agent: config.HANDOFF_AGENT,
       ringSeconds: config.HANDOFF_RING_SECONDS,
-      noAgent: config.HANDOFF_NO_AGENT,
+      noAgent: keypad === 'ivr' ? 'voicemail' : config.HANDOFF_NO_AGENT,
       voicemailText: config.HANDOFF_VOICEMAIL_TEXT,
       wrapUpSeconds: config.HANDOFF_WRAP_UP_SECONDS,
       misunderstandingLimit: config.HANDOFF_MISUNDERSTANDING_LIMIT,
       agentDesk: { webhookUrl: config.AGENT_DESK_URL },
       // Absent for a call update, so the receptionist's input keeps the shape its histories recorded.
       ...(via === 'flow' && { via }),
+      ...(keypad && config.HANDOFF_KEY && { handoffKey: config.HANDOFF_KEY }),
     },
   };
 }

@@ -74,3 +74,12 @@ describe('loadConfig: speech to speech (OpenAI Realtime)', () => {
     assert.throws(() => loadConfig({ NERVE_ENV: 'test', REALTIME_URL: 'api.openai.com' }), /REALTIME_URL/);
   });
 });
+
+describe('loadConfig: HANDOFF_KEY', () => {
+  test('a key no menu answers with (default 9), star, or none; never a menu answer such as 0 (reject)', () => {
+    assert.equal(loadConfig({ NERVE_ENV: 'test' }).HANDOFF_KEY, '9');
+    assert.equal(loadConfig({ NERVE_ENV: 'test', HANDOFF_KEY: '*' }).HANDOFF_KEY, '*');
+    assert.equal(loadConfig({ NERVE_ENV: 'test', HANDOFF_KEY: '' }).HANDOFF_KEY, '');
+    for (const key of ['0', '1', '4', '99', '#']) assert.throws(() => loadConfig({ NERVE_ENV: 'test', HANDOFF_KEY: key }), /HANDOFF_KEY/, key);
+  });
+});

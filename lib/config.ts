@@ -157,6 +157,8 @@ const BaseEnv = z.object({
   HANDOFF_MISUNDERSTANDING_LIMIT: z.coerce.number().int().min(1).max(20).default(3), // misunderstood turns in a row before a person takes over
   HANDOFF_AGENT: z.string().regex(/^(\+[1-9]\d{7,14}|sip:[^\s<>"]{3,200})$/, 'an E.164 number or a sip: address').optional().or(z.literal('').transform(() => undefined)), // who takes handed-off calls of our own bots (Twilio)
   HANDOFF_RING_SECONDS: z.coerce.number().int().min(5).max(120).default(20),
+  // The key a keypad caller presses for a person, offered on menus only; 0-4 answer menus (0 rejects an order), so it is 5-9 or *; empty: no key
+  HANDOFF_KEY: z.string().regex(/^[5-9*]?$/, 'one key from 5-9 or *, or empty').default('9'),
   HANDOFF_NO_AGENT: z.enum(['bot', 'voicemail']).default('voicemail'), // nobody answered: back to the bot, or HANDOFF_VOICEMAIL_TEXT and goodbye
   HANDOFF_VOICEMAIL_TEXT: z.string().trim().min(1).max(300).default('Sorry, all our colleagues are busy. We will call you back soon. Goodbye.'),
   HANDOFF_WRAP_UP_SECONDS: z.coerce.number().int().min(0).default(300), // how long a handed-off call waits for the agent's disposition before it reports

@@ -7,7 +7,7 @@ import type {
   AgentDirective, DigitsInput, NextPromptWatch, PromptInterruptedEvent, ProviderStatusEvent, ToolCallRequest, ToolCallResult, TranscriptLine, UtteranceInput,
 } from '../workflows/messages';
 import type { MediaStreamCodec } from './media-stream';
-import type { CallMode, CallType, NextPrompt, TerminalStatus } from '../workflows/types';
+import type { CallMode, CallType, NextPrompt, PreparedPrompt, TerminalStatus } from '../workflows/types';
 import type { AgentLegAnswer, AgentLegEvent } from '../workflows/lifecycle-types';
 
 export interface PlaceCallRequest {
@@ -32,6 +32,8 @@ export interface AgentTransferRequest {
   /** E.164 number or sip: address. */
   agent: string;
   ringSeconds: number;
+  /** What the caller hears before the agent rings (a keypad caller taken out of a menu by an operator). */
+  lead?: PreparedPrompt;
 }
 
 export interface TelephonyClient {

@@ -157,6 +157,8 @@ export interface TransferSettings {
   wrapUpSeconds: number;
   misunderstandingLimit: number;
   agentDesk: AgentDeskSettings;
+  /** Keypad calls: the key that asks for a person where a menu offers it (absent: no key). */
+  handoffKey?: string;
 }
 
 /** The agent leg's progress, from the provider's callbacks. */

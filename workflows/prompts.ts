@@ -73,6 +73,35 @@ export function riderPrompts(r: RiderAssignmentRequest): Texts {
   };
 }
 
+/** What the caller hears before a person is dialled (the provider's flow or <Dial> follows). */
+export const HANDOVER_LINE: Record<Language, string> = {
+  en: 'Please hold, I am connecting you to a colleague.',
+  hi: 'कृपया लाइन पर रहें, मैं आपको हमारे साथी से जोड़ रही हूँ।',
+};
+
+const keyName: Record<Language, (key: string) => string> = {
+  en: (key) => (key === '*' ? 'star' : key),
+  hi: (key) => (key === '*' ? 'स्टार' : key),
+};
+
+const PERSON_OFFER: Record<Language, (key: string) => string> = {
+  en: (key) => `Or press ${keyName.en(key)} to speak to a person.`,
+  hi: (key) => `किसी व्यक्ति से बात करने के लिए ${keyName.hi(key)} दबाएँ।`,
+};
+
+/**
+ * A keypad call with a way to a person: the hand-over line, and the person key offered on the
+ * menus that take it (`menus`; a typed number such as the prep time never offers it, its keys are
+ * minutes). Without a handoff path the texts stay as they are.
+ */
+export function withPersonKey(texts: Texts, language: Language, handoff: { handoffKey?: string } | undefined, menus: string[]): Texts {
+  if (!handoff) return texts;
+  const all: Texts = { ...texts, handover: HANDOVER_LINE[language] };
+  const key = handoff.handoffKey;
+  if (key) for (const menu of menus) all[menu] = `${texts[menu]} ${PERSON_OFFER[language](key)}`;
+  return all;
+}
+
 /** Adds a "sorry, again" variant for every question prompt. */
 export function withRetries(texts: Texts, language: Language, questions: string[]): Texts {
   const all: Texts = { ...texts };

@@ -1,8 +1,9 @@
-// Ask a rider to take a pickup: 1 accepts, 0 declines.
+// Ask a rider to take a pickup: 1 accepts, 0 declines; with a way to a person, the person key
+// hands the rider to one (reported ESCALATED).
 import { sleep } from '@temporalio/workflow';
 import { PhoneCall } from './engine/phone-call';
-import { keys, type Decision } from './engine/spec';
-import { parseAcceptReject, riderPrompts, withRetries } from './prompts';
+import type { Decision } from './engine/spec';
+import { parseAcceptReject, riderPrompts, withPersonKey, withRetries } from './prompts';
 import type { CallInput, CallOutcome, CallResult, RiderAssignmentRequest } from './types';
 
 const ORDER_STATUS: Partial<Record<CallOutcome, string>> = {
@@ -27,7 +28,7 @@ export async function riderAssignment(input: RiderAssignmentInput): Promise<Call
       partyId: job.rider_id,
       calleePhone: job.rider_phone,
       language: job.language,
-      prompts: withRetries(riderPrompts(job), job.language, ['summary']),
+      prompts: withRetries(withPersonKey(riderPrompts(job), job.language, input.handoff, ['summary']), job.language, ['summary']),
       mode: input.mode ?? 'ivr',
       firstPrompt: 'summary',
     },
@@ -40,16 +41,20 @@ export async function riderAssignment(input: RiderAssignmentInput): Promise<Call
     call.setStatus('SCHEDULED', `calling the rider at ${input.notBefore}`);
     await sleep(waitMs);
   }
+  call.noteEntity('order_id', job.order_id);
+  call.noteEntity('rider', job.rider_name);
+  call.noteEntity('restaurant', job.restaurant_name);
   await call.prepare();
   const decision = await talkToRider(call);
-  return call.complete(decision, { reportFields: { order_id: job.order_id, rider_id: job.rider_id }, orderStatus: ORDER_STATUS[decision.outcome] });
+  return call.complete(decision, { reportFields: { order_id: job.order_id, rider_id: job.rider_id, ...call.handoffReport() }, orderStatus: ORDER_STATUS[decision.outcome] });
 }
 
 async function talkToRider(call: PhoneCall): Promise<Decision> {
   const unreachable = await call.reach();
   if (unreachable) return unreachable;
 
-  const choice = await call.ask('summary', keys(parseAcceptReject));
+  const choice = await call.askKeys('summary', parseAcceptReject, { menu: true });
+  if (choice.kind === 'handed-off') return { outcome: 'ESCALATED' };
   if (choice.kind !== 'answer') return call.noResponse();
   call.finish(choice.value === 'accept' ? 'accepted' : 'rejected');
   return { outcome: choice.value === 'accept' ? 'ACCEPTED' : 'REJECTED' };

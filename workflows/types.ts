@@ -158,6 +158,8 @@ export interface NextPrompt extends PreparedPrompt {
   seq: number;
   /** The call's language: the ASR hint for the reply and the voice of any filler. */
   language?: Language;
+  /** A keypad call handed to a person while its input waited: after this prompt, dial the agent (Twilio answers the <Gather> with the <Dial>). */
+  transfer?: { agent: string; ringSeconds: number };
 }
 
 export interface StatusTransition {

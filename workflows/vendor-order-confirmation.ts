@@ -1,14 +1,19 @@
 // Call the restaurant about a new order: accept (and how long it will take) or reject (and why).
 // When the vendor accepts and the order names a rider, the rider call is started at once with
 // the moment it should ring; it waits on its own, so this call ends when the vendor hangs up.
+// With a way to a person, the menus offer the person key; a vendor handed to a person before
+// deciding is reported ESCALATED (the agent's disposition says what was agreed).
 import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { PhoneCall } from './engine/phone-call';
-import { keys, type Decision } from './engine/spec';
+import type { Decision } from './engine/spec';
 import { BusinessKeyKey, CallStatusKey, CallTypeKey, callIdFor, DirectionKey, OrderIdKey, RiderIdKey } from './messages';
-import { parseAcceptReject, parsePrepTime, parseRejectionReason, vendorPrompts, withRetries } from './prompts';
+import { parseAcceptReject, parsePrepTime, parseRejectionReason, vendorPrompts, withPersonKey, withRetries } from './prompts';
 import { riderAssignment, type RiderAssignmentInput } from './rider-assignment';
 import type { CallInput, CallOutcome, CallResult, VendorOrderConfirmationRequest } from './types';
+
+/** The menus whose prompt offers the person key (the prep time takes typed minutes). */
+const MENUS = ['summary', 'reason'];
 
 const ORDER_STATUS: Partial<Record<CallOutcome, string>> = {
   ACCEPTED: 'VENDOR_ACCEPTED',
@@ -27,13 +32,17 @@ export async function vendorOrderConfirmation(input: CallInput<VendorOrderConfir
       partyId: order.vendor_id,
       calleePhone: order.vendor_phone,
       language: order.language,
-      prompts: withRetries(vendorPrompts(order), order.language, ['summary', 'prep_time', 'reason']),
+      prompts: withRetries(withPersonKey(vendorPrompts(order), order.language, input.handoff, MENUS), order.language, ['summary', 'prep_time', 'reason']),
       mode: input.mode ?? 'ivr',
       firstPrompt: 'summary',
     },
     input,
   );
 
+  // What a person taking the call over sees first.
+  call.noteEntity('order_id', order.order_id);
+  call.noteEntity('vendor', order.vendor_name);
+  call.noteEntity('order_amount', String(order.order_amount));
   await call.prepare();
   const decision = await talkToVendor(call);
   const riderCallId =
@@ -41,7 +50,7 @@ export async function vendorOrderConfirmation(input: CallInput<VendorOrderConfir
       ? await scheduleRiderCall(input, decision.prepTimeMinutes ?? input.policy.defaultPrepTimeMinutes)
       : undefined;
   return call.complete(decision, {
-    reportFields: { order_id: order.order_id, vendor_id: order.vendor_id },
+    reportFields: { order_id: order.order_id, vendor_id: order.vendor_id, ...call.handoffReport() },
     orderStatus: ORDER_STATUS[decision.outcome],
     riderCallId,
   });
@@ -51,16 +60,18 @@ async function talkToVendor(call: PhoneCall): Promise<Decision> {
   const unreachable = await call.reach();
   if (unreachable) return unreachable;
 
-  const choice = await call.ask('summary', keys(parseAcceptReject));
+  const choice = await call.askKeys('summary', parseAcceptReject, { menu: true });
+  if (choice.kind === 'handed-off') return { outcome: 'ESCALATED' };
   if (choice.kind !== 'answer') return call.noResponse();
-  // Once the vendor has decided, the decision stands even if the follow-up goes unanswered.
+  // Once the vendor has decided, the decision stands even if the follow-up goes unanswered (or to a
+  // person, who has the call by then: no closing line from the bot).
   if (choice.value === 'accept') {
-    const prep = await call.ask('prep_time', keys(parsePrepTime));
-    call.finish('accepted');
+    const prep = await call.askKeys('prep_time', parsePrepTime);
+    if (prep.kind !== 'handed-off') call.finish('accepted');
     return { outcome: 'ACCEPTED', prepTimeMinutes: prep.kind === 'answer' ? prep.value : undefined };
   }
-  const reason = await call.ask('reason', keys(parseRejectionReason));
-  call.finish('rejected');
+  const reason = await call.askKeys('reason', parseRejectionReason, { menu: true });
+  if (reason.kind !== 'handed-off') call.finish('rejected');
   return { outcome: 'REJECTED', rejectionReason: reason.kind === 'answer' ? reason.value : 'UNSPECIFIED' };
 }
 

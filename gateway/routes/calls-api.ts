@@ -78,8 +78,10 @@ export function callsApi(client: Client, cache: Cache, config: Config): Router {
     maxCallSeconds: Math.min(request.max_call_seconds ?? Infinity, config.VOICE_MAX_CALL_SECONDS),
   });
 
-  /** What every keypad call adds: its provider and how it reaches the callee (the rider call inherits both). */
-  const keypadSettings = ({ provider, mode }: { provider?: TelephonyProvider; mode: CallMode }) => ({ provider: provider ?? config.IVR_PROVIDER, mode });
+  /** What every keypad call adds: its provider, how it reaches the callee and its way to a person (the rider call inherits all three). */
+  const keypadSettings = ({ provider = config.IVR_PROVIDER, mode }: { provider?: TelephonyProvider; mode: CallMode }) => ({
+    provider, mode, ...withTransfer(config, provider, { promptedBot: true, keypad: mode }),
+  });
 
   router.post('/vendor-order-confirmation', async (req, res) => {
     const { provider, mode, ...request } = VendorOrderConfirmationSchema.parse(req.body);

@@ -6,7 +6,7 @@ import { loadConfig } from '../../lib/config';
 import { basicAuth, providerFailure, providerRequest } from '../http';
 import type { AgentTransferRequest, LiveCallChange, PlaceCallRequest, ProviderCallStatus, TelephonyClient } from '../types';
 import { agentDialTwiml, connectStreamTwiml } from './twiml';
-import { twilioStreamUrl, twilioWebhookUrl } from './urls';
+import { agentLegUrls, twilioStreamUrl, twilioWebhookUrl } from './urls';
 
 /** Twilio's error body: { code, message, more_info, status }. */
 interface TwilioError {
@@ -64,14 +64,7 @@ export class TwilioClient implements TelephonyClient {
 
   /** Replaces what the live call is doing (its media stream ends) with a <Dial> of the agent. */
   async transferToAgent(request: AgentTransferRequest): Promise<void> {
-    const query = { callId: request.callId };
-    const twiml = agentDialTwiml({
-      agent: request.agent,
-      ringSeconds: request.ringSeconds,
-      whisperUrl: twilioWebhookUrl('agent-whisper', query),
-      actionUrl: twilioWebhookUrl('agent-dial', query),
-      statusUrl: twilioWebhookUrl('agent-status', query),
-    });
+    const twiml = agentDialTwiml({ agent: request.agent, ringSeconds: request.ringSeconds, ...agentLegUrls(request.callId) }, request.lead);
     const response = await this.send(`${this.callsUrl}/${encodeURIComponent(request.callSid)}.json`, { method: 'POST', body: new URLSearchParams({ Twiml: twiml }) });
     const body = (await response.json().catch(() => ({}))) as TwilioError;
     if (!response.ok) throw failure(response.status, body);

@@ -19,6 +19,12 @@ test('a SIP agent is dialled with <Sip>; a ring time under Twilio\'s minimum is 
   assert.match(twiml, /timeout="5"/);
 });
 
+test('a keypad caller handed off in the answer to a <Gather> hears the hand-over line, then the same <Dial>', () => {
+  const dial = agentDialTwiml({ agent: '+919800000999', ringSeconds: 20, ...urls });
+  const answer = agentDialTwiml({ agent: '+919800000999', ringSeconds: 20, ...urls }, { id: 'handover', text: 'Please hold.', audioUrl: 'https://h/tts/abc.wav' });
+  assert.equal(answer, dial.replace('<Response>', '<Response><Play>https://h/tts/abc.wav</Play>'));
+});
+
 test('the whisper says the summary, escaped', () => {
   assert.equal(whisperTwiml('Caller <Asha> wants a refund & a call'), '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-IN">Caller &lt;Asha&gt; wants a refund &amp; a call</Say></Response>');
 });

@@ -60,15 +60,16 @@ export function hangupTwiml(prompt: PreparedPrompt): string {
  * A warm transfer: <Dial> the agent; Twilio fetches the <Number>/<Sip> url when the agent answers
  * and plays what it answers (the whisper) to the agent only, before bridging the caller. The
  * action URL hears how the dial ended (DialCallStatus); the statusCallback the agent leg's progress.
+ * `lead`: what the caller hears first (a keypad call's hand-over line, answering its <Gather>).
  */
-export function agentDialTwiml(transfer: { agent: string; ringSeconds: number; whisperUrl: string; actionUrl: string; statusUrl: string }): string {
+export function agentDialTwiml(transfer: { agent: string; ringSeconds: number; whisperUrl: string; actionUrl: string; statusUrl: string }, lead?: PreparedPrompt): string {
   const leg =
     `url="${xmlEscape(transfer.whisperUrl)}" method="POST" statusCallback="${xmlEscape(transfer.statusUrl)}" ` +
     'statusCallbackEvent="answered completed" statusCallbackMethod="POST"';
   const target = transfer.agent.startsWith('sip:')
     ? `<Sip ${leg}>${xmlEscape(transfer.agent)}</Sip>`
     : `<Number ${leg}>${xmlEscape(transfer.agent)}</Number>`;
-  return document(`<Dial action="${xmlEscape(transfer.actionUrl)}" method="POST" timeout="${Math.max(5, Math.round(transfer.ringSeconds))}">${target}</Dial>`);
+  return document(`${lead ? speak(lead) : ''}<Dial action="${xmlEscape(transfer.actionUrl)}" method="POST" timeout="${Math.max(5, Math.round(transfer.ringSeconds))}">${target}</Dial>`);
 }
 
 /** What the agent hears before the caller is connected. */

@@ -15,6 +15,12 @@ export function twilioWebhookUrl(hook: TwilioWebhook, query?: Record<string, str
   return url + search;
 }
 
+/** A warm transfer's agent-leg URLs for one call (the whisper, the <Dial> action, the leg's progress). */
+export function agentLegUrls(callId: string): { whisperUrl: string; actionUrl: string; statusUrl: string } {
+  const query = { callId };
+  return { whisperUrl: twilioWebhookUrl('agent-whisper', query), actionUrl: twilioWebhookUrl('agent-dial', query), statusUrl: twilioWebhookUrl('agent-status', query) };
+}
+
 /** Where <Connect><Stream> opens the bidirectional media WebSocket. */
 export function twilioStreamUrl(): string {
   return `${toWebSocketOrigin(loadConfig().PUBLIC_BASE_URL)}/media/twilio`;

@@ -11,9 +11,9 @@ import { inboundCallId, type ProviderStatusEvent } from '../../workflows/message
 import type { NextPrompt, TerminalStatus } from '../../workflows/types';
 import type { CallControl, InboundStart } from '../types';
 import { requireTwilioSignature } from './signature';
-import { connectStreamTwiml, emptyTwiml, gatherTwiml, hangupTwiml, sayAndHangUpTwiml, whisperTwiml } from './twiml';
+import { agentDialTwiml, connectStreamTwiml, emptyTwiml, gatherTwiml, hangupTwiml, sayAndHangUpTwiml, whisperTwiml } from './twiml';
 import type { AgentLegAnswer, AgentLegEvent } from '../../workflows/lifecycle-types';
-import { twilioStreamUrl, twilioWebhookUrl } from './urls';
+import { agentLegUrls, twilioStreamUrl, twilioWebhookUrl } from './urls';
 
 export { connectStreamTwiml } from './twiml';
 
@@ -76,8 +76,9 @@ export function toStatusEvent(callSid: string, status: Status): ProviderStatusEv
   return terminal ? { callSid, event: 'terminal', status: terminal } : undefined;
 }
 
-/** What Twilio plays for a prompt: the next <Gather>, or the closing words and <Hangup/>. */
+/** What Twilio plays for a prompt: the next <Gather>, the closing words and <Hangup/>, or the hand-over line and the <Dial> of the agent. */
 function promptTwiml(callId: string, prompt: NextPrompt): string {
+  if (prompt.transfer) return agentDialTwiml({ ...prompt.transfer, ...agentLegUrls(callId) }, prompt);
   if (prompt.hangup) return hangupTwiml(prompt);
   const action = twilioWebhookUrl('gather', { callId, seq: String(prompt.seq) });
   return gatherTwiml(prompt, action, loadConfig().TWILIO_GATHER_TIMEOUT_SECONDS);

@@ -5,6 +5,8 @@
 // Exotel-Version: 1.0 header) and checks the JSON against the documented fields → the agent leg
 // → the Passthru after the Connect (CallType "completed" after a conversation, "incomplete" when
 // nobody picked up; 200 back to the Voicebot, 302 on to the voicemail Greeting and Hangup).
+// A keypad IVR flow reaches the same "to agent" Passthru after its Gather's Passthru answered 302
+// and its closing Greeting played (`afterClosingGreeting`).
 import { z } from 'zod';
 
 /** The Connect applet's dynamic-URL answer, as the support article describes version 1.0. */
@@ -31,7 +33,8 @@ export interface CallParties {
 
 /** Every applet the flow went through, and what our gateway answered. */
 export interface FlowTrace {
-  streamEnded: number;
+  /** Our answer to the Passthru after the Voicebot (absent for an IVR flow). */
+  streamEnded?: number;
   toAgent?: number;
   connect?: { status: number; body: any; answer?: ConnectAnswer };
   /** What the agent heard before the caller was bridged (start_call_playback to the callee). */
@@ -39,7 +42,7 @@ export interface FlowTrace {
   dialled?: string[];
   agentDial?: { status: number; body: any };
   voicemail?: string;
-  /** Where the flow went last. */
+  /** Where the flow went last (an IVR flow's 200 after the agent goes back to its Greeting). */
   end: 'voicebot' | 'hangup';
 }
 
@@ -53,8 +56,17 @@ export class ExotelHandoffFlow {
   async afterStream(call: CallParties, agent: 'answers' | 'no-answer'): Promise<FlowTrace> {
     const streamEnded = await this.get('stream-ended', { ...this.passthruFields(call), 'Stream[Status]': 'completed', 'Stream[DisconnectedBy]': 'bot' });
     if (streamEnded.status === 200) return { streamEnded: 200, end: 'voicebot' };
+    return this.toAgentBranch(call, agent, streamEnded.status);
+  }
+
+  /** An IVR flow: the Passthru after the Gather answered 302 and the closing Greeting played; the "to agent" Passthru is next. */
+  afterClosingGreeting(call: CallParties, agent: 'answers' | 'no-answer'): Promise<FlowTrace> {
+    return this.toAgentBranch(call, agent);
+  }
+
+  private async toAgentBranch(call: CallParties, agent: 'answers' | 'no-answer', streamEnded?: number): Promise<FlowTrace> {
     const toAgent = await this.get('to-agent', this.passthruFields(call));
-    const trace: FlowTrace = { streamEnded: streamEnded.status, toAgent: toAgent.status, end: 'hangup' };
+    const trace: FlowTrace = { streamEnded, toAgent: toAgent.status, end: 'hangup' };
     if (toAgent.status !== 200) return trace;
 
     const connect = await this.get('agent-connect', this.connectFields(call), { 'Exotel-Version': '1.0' });

@@ -8,7 +8,8 @@
 // posts the number's voice URL (Direction=inbound, CallStatus=ringing, From, To) and follows the
 // TwiML we answer: a <Connect><Stream> to open, a <Gather> to press keys into, or <Say> + <Hangup/>.
 // A live call can be updated with new TwiML; a <Dial> (warm transfer) then rings the agent, fetches
-// the whisper from its <Number url>, reports the agent leg and posts the <Dial action>.
+// the whisper from its <Number url>, reports the agent leg and posts the <Dial action>; a <Dial> in
+// the TwiML that answers a <Gather> (a keypad caller handed to a person) does the same.
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import express from 'express';
@@ -42,6 +43,7 @@ export interface TwilioFailure {
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 type GatherVerb = Extract<TwimlVerb, { verb: 'Gather' }>;
+type DialVerb = Extract<TwimlVerb, { verb: 'Dial' }>;
 
 /** Where an IVR call stands after Twilio ran a TwiML document. */
 export interface IvrTurn {
@@ -58,6 +60,8 @@ export interface IvrTurn {
   completed?: { status: number; body: any };
   /** <Connect><Stream>: where Twilio would open the media stream, and its parameters. */
   stream?: { url: string; parameters: Record<string, string> };
+  /** <Dial>: the call now rings the agent (agentAnswers, dialEnds go on from here). */
+  dial?: DialVerb;
 }
 
 /** One call leg as Twilio describes it on every request: a call we were asked to place, or one that rang in. */
@@ -110,6 +114,8 @@ export class FakeTwilio {
    */
   route: (publicUrl: string) => string = (url) => url;
   private readonly ivr = new Map<string, IvrState>();
+  /** The <Dial> each call is in, from an update of the live call or a TwiML answer. */
+  private readonly dialling = new Map<string, DialVerb>();
   /** Calls that rang one of our numbers, by CallSid. */
   private readonly incoming = new Map<string, Leg>();
   private server?: http.Server;
@@ -187,6 +193,9 @@ export class FakeTwilio {
         return fail(res, { status: 400, code: 12100, message: `Document parse failure: ${(err as Error).message}` });
       }
       const connect = verbs.find((v) => v.verb === 'Connect');
+      const dial = verbs.find((v): v is DialVerb => v.verb === 'Dial');
+      if (dial) this.dialling.set(callSid, dial);
+      else this.dialling.delete(callSid);
       this.updates.push({ callSid, form, verbs, stream: connect && { url: connect.streamUrl, parameters: connect.parameters } });
       res.json({ sid: callSid, account_sid: this.accountSid, status: newStatus ?? status });
       if (newStatus === 'completed') void this.sendStatus(callSid, 'completed').catch(() => {});
@@ -311,10 +320,10 @@ export class FakeTwilio {
     return this.run(callSid, await this.signedPost(last.url, last.fields));
   }
 
-  /** The <Dial> of the latest update of a call (a warm transfer). */
-  dialOf(callSid: string): Extract<TwimlVerb, { verb: 'Dial' }> {
-    const dial = this.updates.filter((u) => u.callSid === callSid).at(-1)?.verbs.find((v) => v.verb === 'Dial');
-    if (!dial || dial.verb !== 'Dial') throw new Error(`call ${callSid} was not moved to a <Dial>`);
+  /** The <Dial> the call is in (a warm transfer: from an update of the live call, or the answer to a <Gather>). */
+  dialOf(callSid: string): DialVerb {
+    const dial = this.dialling.get(callSid);
+    if (!dial) throw new Error(`call ${callSid} was not moved to a <Dial>`);
     return dial;
   }
 
@@ -380,6 +389,11 @@ export class FakeTwilio {
         heard.push(...verb.nested);
         state.at = i;
         return { status, twiml, verbs: state.verbs, heard, gather: verb, hungUp: false };
+      } else if (verb.verb === 'Dial') {
+        // The caller waits in the <Dial>; its action URL (dialEnds) says what the call does next.
+        this.dialling.set(callSid, verb);
+        state.ended = true;
+        return { status, twiml, verbs: state.verbs, heard, hungUp: false, dial: verb };
       } else if (verb.verb === 'Hangup') break;
       else throw new Error(`the fake does not run <${verb.verb}> in an IVR call`);
     }

@@ -4,6 +4,7 @@
 import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type * as speech from '../../activities/speech';
 import { InputRejection } from '../messages';
+import { HANDOVER_LINE } from '../prompts';
 import type { CallInput, CallState, NextPrompt, PreparedPrompt } from '../types';
 import type { Dialler } from './dialler';
 import type { CallJournal } from './journal';
@@ -13,16 +14,12 @@ import { type Answer, type CalleeInput, type CallSpec, errorMessage } from './sp
 /** How long input that overtook the dial result waits for it. */
 const DIAL_RESULT_WAIT = '5s';
 
-/** What the caller hears before the bot closes its stream so the provider's flow can dial a person. */
-const HANDOVER_LINE: Record<string, string> = {
-  en: 'Please hold, I am connecting you to a colleague.',
-  hi: 'कृपया लाइन पर रहें, मैं आपको हमारे साथी से जोड़ रही हूँ।',
-};
-
 export class Conversation {
   private prepared: Record<string, PreparedPrompt> = {};
   private readonly inbox: CalleeInput[] = [];
   private promptSeq = 0;
+  /** Inputs whose update waits for its answer (a keypad call handed off meanwhile answers them with the hand-over). */
+  private inputsAwaitingAnswer = 0;
   private hangUpBy?: number;
   /** Set once the outcome is known; from then on the call takes no input. */
   private over = false;
@@ -71,8 +68,11 @@ export class Conversation {
     if (this.spec.maxCallSeconds) this.hangUpBy = Date.now() + this.spec.maxCallSeconds * 1000;
   }
 
-  /** Plays a question and waits for a valid answer, asking again on no input or an unclear one. */
-  async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt = `${question}_retry`): Promise<Answer<T>> {
+  /**
+   * Plays a question and waits for a valid answer, asking again on no input or an unclear one.
+   * `heard` sees every input first (a keypad menu's person key hands the call off there).
+   */
+  async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt = `${question}_retry`, heard?: (input: CalleeInput) => void): Promise<Answer<T>> {
     // Handed off while the script was between questions: nothing more is asked (it would cut the hand-over line).
     if (this.withHuman()) return { kind: 'handed-off' };
     // The first question is already playing since the call was answered: restarting it would
@@ -88,6 +88,7 @@ export class Conversation {
         if (!input && this.withHuman()) return { kind: 'handed-off' };
         if (!input && this.timeLeft() <= 0) return { kind: 'time-up' };
         if (input) this.recordInput(question, input);
+        if (input) heard?.(input);
         // The words just heard asked for a person (the handoff rules read every turn): no answer is parsed from them.
         if (this.withHuman()) return { kind: 'handed-off' };
         const value = input ? parse(input) : undefined;
@@ -114,8 +115,27 @@ export class Conversation {
    * the stream as after a goodbye, and the flow goes on to the agent.
    */
   handOver(): void {
-    this.prepared.handover ??= { id: 'handover', text: HANDOVER_LINE[this.spec.language] ?? HANDOVER_LINE.en };
+    this.handoverLine();
     this.play('handover', true);
+  }
+
+  /**
+   * A keypad call handed off while the provider waits for the answer to its input (Twilio's
+   * <Gather> action): that answer is the hand-over line and the dial of the agent.
+   */
+  handOverInAnswer(transfer: NonNullable<NextPrompt['transfer']>): void {
+    this.handoverLine();
+    this.play('handover', false, transfer);
+  }
+
+  /** The hand-over line as prepared (synthesized before dialling when the call has a handoff path). */
+  handoverLine(): PreparedPrompt {
+    return (this.prepared.handover ??= { id: 'handover', text: HANDOVER_LINE[this.spec.language] ?? HANDOVER_LINE.en });
+  }
+
+  /** An input's update is waiting for the prompt it leads to. */
+  answeringInput(): boolean {
+    return this.inputsAwaitingAnswer > 0;
   }
 
   /** The outcome is known: refuse further input and release every input still waiting. */
@@ -139,15 +159,25 @@ export class Conversation {
     // Keys or speech on the current attempt prove the callee answered, even when the provider's
     // "answered" callback is late or lost: the dialler stops waiting and the question opens.
     this.dialler.onCalleeInput(input.callSid);
-    await condition(() => this.state.awaitingInput || this.finished());
+    await condition(() => this.state.awaitingInput || this.finished() || this.withHuman());
     if (this.finished()) return this.refuseLate(input);
+    // Handed to a person between questions (an operator, while the IVR flow gathered keys): the
+    // caller hears the hand-over (Exotel's flow goes on to the agent) or what plays now.
+    if (!this.state.awaitingInput) return this.whileHandedOff(input);
     const seq = this.promptSeq;
     this.inbox.push(input);
     // The call may hang up or end in the same activation, leaving this input unread: never wait forever.
     // Words that handed the call to a person are answered with the prompt already playing (the
     // media session ignores it): a call update moves the call, or the hand-over line follows.
-    await condition(() => this.promptSeq > seq || this.finished() || this.withHuman());
-    if (this.promptSeq > seq || this.withHuman()) return this.state.prompt!;
+    // A keypad call's provider waits for this very answer: it gets the hand-over the transfer plays.
+    const handOverHere = this.spec.mode === 'ivr';
+    this.inputsAwaitingAnswer++;
+    try {
+      await condition(() => this.promptSeq > seq || this.finished() || (this.withHuman() && !handOverHere));
+    } finally {
+      this.inputsAwaitingAnswer--;
+    }
+    if (this.promptSeq > seq || (this.withHuman() && !handOverHere)) return this.state.prompt!;
     this.inbox.splice(this.inbox.indexOf(input), 1);
     return this.refuseLate(input);
   }
@@ -167,17 +197,23 @@ export class Conversation {
     return this.over || this.dialler.hungUp();
   }
 
+  /** Input while the caller is with (or on the way to) a person: kept in the journal, answered with what plays now. */
+  private whileHandedOff(input: CalleeInput): NextPrompt {
+    this.journal.event('input_while_handed_off', { kind: input.kind, callSid: input.callSid, ...(input.kind === 'keys' ? { digits: input.digits } : { text: input.text }) });
+    return this.state.prompt!;
+  }
+
   /** Input that came too late to count is still kept in the journal: nothing the callee did is lost. */
   private refuseLate(input: CalleeInput): never {
     this.journal.event('input_after_end', { kind: input.kind, callSid: input.callSid, ...(input.kind === 'keys' ? { digits: input.digits } : { text: input.text }) });
     throw ApplicationFailure.nonRetryable('the call ended before this input could be used', InputRejection.callOver);
   }
 
-  private play(promptId: string, hangup = false): void {
+  private play(promptId: string, hangup = false, transfer?: NextPrompt['transfer']): void {
     const prompt = this.prepared[promptId] ?? { id: promptId, text: this.spec.prompts[promptId] };
     if (prompt.text === undefined) throw ApplicationFailure.nonRetryable(`no prompt ${promptId}`);
     this.promptSeq++;
-    this.state.prompt = { ...prompt, hangup, seq: this.promptSeq, language: this.spec.language };
+    this.state.prompt = { ...prompt, hangup, seq: this.promptSeq, language: this.spec.language, ...(transfer && { transfer }) };
     if (this.spec.mode === 'voicebot') this.journal.said({ speaker: 'bot', text: prompt.text, promptId });
   }
 

@@ -17,7 +17,7 @@ import { CallJournal } from './journal';
 import { HandoffRules } from './handoff-rules';
 import { Lifecycle, ORCHESTRATOR } from './lifecycle';
 import { Reporter } from './report';
-import type { Answer, CalleeInput, CallSpec, Decision } from './spec';
+import { type Answer, type CalleeInput, type CallSpec, type Decision, keys } from './spec';
 
 /** Moving a live call: a few quick tries, then the caller stays with the bot. */
 const transfers = proxyActivities<typeof telephony>({ startToCloseTimeout: '15s', retry: { initialInterval: '1s', maximumAttempts: 3, nonRetryableErrorTypes: ['ProviderConfig'] } });
@@ -33,6 +33,8 @@ export class PhoneCall {
   /** CREATED → ACTIVE (answered) → ENDED (outcome known); the API reads it and writes turns and events through it. */
   readonly lifecycle: Lifecycle;
   private decision?: Decision;
+  /** A keypad call's menu keys so far ("summary 7, summary 1"): part of the context a person gets. */
+  private readonly pressed: string[] = [];
 
   constructor(
     private readonly spec: CallSpec,
@@ -63,10 +65,16 @@ export class PhoneCall {
         agentDesk: handoff.agentDesk,
         transfer: {
           settings: handoff,
-          // Exotel has no mid-call update: the bot closes its stream and the flow dials the agent.
-          run: async () => handoff.via === 'flow'
-            ? this.conversation.handOver()
-            : transfers.transferToAgent(input.provider, { callId: this.callId, callSid: this.state.currentCallSid!, agent: handoff.agent, ringSeconds: handoff.ringSeconds }),
+          run: async () => {
+            // Exotel has no mid-call update: the bot closes its stream (or its IVR flow's Passthru
+            // hears the hand-over) and the flow dials the agent.
+            if (handoff.via === 'flow') return this.conversation.handOver();
+            // A keypad caller's keys wait for their answer (Twilio's <Gather> action): that answer dials the agent.
+            if (spec.mode === 'ivr' && this.conversation.answeringInput()) return this.conversation.handOverInAnswer({ agent: handoff.agent, ringSeconds: handoff.ringSeconds });
+            // Otherwise the live call is moved; a keypad caller taken out of a menu hears the hand-over line first.
+            const lead = spec.mode === 'ivr' ? { lead: this.conversation.handoverLine() } : {};
+            return transfers.transferToAgent(input.provider, { callId: this.callId, callSid: this.state.currentCallSid!, agent: handoff.agent, ringSeconds: handoff.ringSeconds, ...lead });
+          },
         },
       }),
     });
@@ -117,6 +125,32 @@ export class PhoneCall {
 
   ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt?: string): Promise<Answer<T>> {
     return this.conversation.ask(question, parse, retryPrompt);
+  }
+
+  /**
+   * A keypad question (`menu`: its prompt offers the person key). With a way to a person, a menu's
+   * person key hands the call off and its wrong keys count toward the misunderstanding rule (silence
+   * does not). Handed off: waits out the human leg, then answers 'handed-off', or asks again when
+   * nobody answered and the caller is back with the bot.
+   */
+  async askKeys<T>(question: string, parse: (digits: string) => T | undefined, { menu = false } = {}): Promise<Answer<T>> {
+    for (;;) {
+      const answer = await this.conversation.ask(question, keys(parse), undefined, menu ? (input) => this.heardOnMenu(question, input, parse) : undefined);
+      if (answer.kind !== 'handed-off' || !(await this.backFromHandoff())) return answer;
+    }
+  }
+
+  private heardOnMenu(question: string, input: CalleeInput, parse: (digits: string) => unknown): void {
+    const handoff = this.input.handoff;
+    if (!handoff || input.kind !== 'keys' || !input.digits) return;
+    this.pressed.push(`${question} ${input.digits}`);
+    this.context.note('keys_pressed', this.pressed.join(', '));
+    if (input.digits === handoff.handoffKey) {
+      this.handOff('caller_asked_for_person', 'caller');
+      return;
+    }
+    const understood = parse(input.digits) !== undefined;
+    this.lifecycle.recordEvent({ eventId: `keys-${this.pressed.length}`, type: understood ? 'intent_detected' : 'misunderstanding', data: { question, digits: input.digits } });
   }
 
   prepareLine(id: string, text: string): Promise<void> {

@@ -1,16 +1,20 @@
 // Whether a call of ours can be handed to a person, and how: from the HANDOFF_* settings, copied
 // into the call's input when it starts (so a replay sees the same values). A provider that can move
 // a live call (Twilio) moves it; a provider whose flow dials the agent once the bot closes its
-// stream (Exotel) gets the flow handoff, for the bots that close their stream with a prompt.
+// stream (Exotel) gets the flow handoff, for the bots that can close their stream with a line:
+// the prompted bots, and the receptionist (its model session is told to hand over).
 import type { Config } from '../lib/config';
 import { providerModule } from '../providers/registry';
 import type { TransferSettings } from '../workflows/lifecycle-types';
 import type { TelephonyProvider } from '../workflows/types';
 
-/** `promptedBot`: the call's script speaks prompts (questionnaire, lead), so it can close its stream with a hand-over line. */
-export function withTransfer(config: Config, provider: TelephonyProvider, { promptedBot = false } = {}): { handoff?: TransferSettings } {
+/**
+ * `promptedBot`: the call's script speaks prompts (questionnaire, lead), so it can close its stream with a hand-over line;
+ * `bridgedAgent`: a speech-to-speech session (the receptionist), which the `hand-over` directive closes the same way.
+ */
+export function withTransfer(config: Config, provider: TelephonyProvider, { promptedBot = false, bridgedAgent = false } = {}): { handoff?: TransferSettings } {
   const module = providerModule(provider);
-  const via = module?.client().transferToAgent ? 'call-update' : promptedBot && module?.handoffByFlow ? 'flow' : undefined;
+  const via = module?.client().transferToAgent ? 'call-update' : (promptedBot || bridgedAgent) && module?.handoffByFlow ? 'flow' : undefined;
   if (!config.HANDOFF_AGENT || !via) return {};
   return {
     handoff: {

@@ -32,7 +32,8 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
     input,
   );
   const ledger: AppointmentLedger = { booked: [], cancelled: [] };
-  const desk = new AgentDesk(call, appointmentTools(call.callId, maskPhone(request.phone), ledger, (reason) => call.handOff(reason, 'model')));
+  // The model asking for a person after the rules handed the call over is told the transfer is under way too.
+  const desk = new AgentDesk(call, appointmentTools(call.callId, maskPhone(request.phone), ledger, (reason) => call.handOff(reason, 'model') || call.withHuman()));
 
   const unreachable = await call.reach();
   if (unreachable) return call.complete(unreachable, { reportFields: report(ledger) });
@@ -48,7 +49,7 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
     await guard?.stop(); // the transfer ends the stream on purpose: nothing to recover
     personTookIt = await call.humanLeg();
     if (personTookIt || call.hungUp()) break;
-    guard?.start();
+    guard?.start({ newStream: true }); // the stream that ended at the handoff left its mark
     ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
   }
   await guard?.stop();

@@ -92,7 +92,7 @@ export class MediaSession {
   private typedKeysTimer?: NodeJS.Timeout;
   /** We closed the stream after the goodbye: not a hang-up to report. */
   private endedByUs = false;
-  /** A gateway shutting down let go of this bridged call: the workflow re-attaches it elsewhere. */
+  /** We let go of this bridged call: a gateway shutting down (the workflow re-attaches it elsewhere), or a handoff through the provider's flow. */
   private handedOver = false;
   private readonly log;
   private readonly startTimer: NodeJS.Timeout;
@@ -217,9 +217,11 @@ export class MediaSession {
     const bridge = agent.bridge({
       callId: this.callId,
       callSid: this.callSid,
+      streamSid: this.streamSid,
       audio: audioConverterFor(this.format),
       voice: this.agentVoice,
-      hangUp: (reason) => this.hangUpBridged(reason),
+      hangUp: (reason) => this.endBridged('closed-by-us', reason),
+      letGo: (reason) => this.endBridged('handed-over', reason),
       onTranscript: (line) => this.showLine(line.speaker === 'agent' ? 'bot' : 'caller', line.text),
     });
     this.bridge = bridge;
@@ -240,15 +242,17 @@ export class MediaSession {
   }
 
   /**
-   * Our goodbye: the stream is marked closed on purpose before the socket closes, so whoever asks
-   * next (the workflow's watch, Exotel's Passthru) knows the line is not to be re-attached.
+   * We end the stream: after our goodbye ('closed-by-us') or to let the provider's flow take the
+   * caller to a person ('handed-over'). The mark is written before the socket closes, so whoever
+   * asks next (the workflow's watch, Exotel's Passthru) knows why the line went quiet.
    */
-  private hangUpBridged(reason: string): void {
-    if (this.endedByUs) return;
-    this.endedByUs = true;
+  private endBridged(mark: 'closed-by-us' | 'handed-over', reason: string): void {
+    if (this.endedByUs || this.handedOver) return;
+    if (mark === 'closed-by-us') this.endedByUs = true;
+    else this.handedOver = true; // not the caller hanging up: nothing to report
     clearInterval(this.livenessTimer);
     this.livenessTimer = undefined;
-    const marked = this.deps.markStream?.(this.callId, 'closed-by-us') ?? Promise.resolve();
+    const marked = this.deps.markStream?.(this.callId, mark) ?? Promise.resolve();
     void marked
       .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not mark the stream closed'))
       .finally(() => this.close(1000, reason));
@@ -425,7 +429,7 @@ export class MediaSession {
   private async watchPrompts(): Promise<void> {
     while (this.phase === 'live') {
       try {
-        this.offer(await this.deps.control.watchPrompt(this.callId, { callSid: this.callSid, afterSeq: this.lastPromptSeq }));
+        this.offer(await this.deps.control.watchPrompt(this.callId, { callSid: this.callSid, streamSid: this.streamSid, afterSeq: this.lastPromptSeq }));
       } catch (err) {
         if (isRetryLater(err)) {
           if (err instanceof HttpError && err.code !== 'retry_later') await new Promise((r) => setTimeout(r, WATCH_RETRY_MS)); // Temporal down: don't spin

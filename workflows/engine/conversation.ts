@@ -18,6 +18,7 @@ const HANDOVER_LINE: Record<string, string> = {
   en: 'Please hold, I am connecting you to a colleague.',
   hi: 'कृपया लाइन पर रहें, मैं आपको हमारे साथी से जोड़ रही हूँ।',
 };
+export const handOverLine = (language: string): string => HANDOVER_LINE[language] ?? HANDOVER_LINE.en;
 
 export class Conversation {
   private prepared: Record<string, PreparedPrompt> = {};
@@ -114,7 +115,7 @@ export class Conversation {
    * the stream as after a goodbye, and the flow goes on to the agent.
    */
   handOver(): void {
-    this.prepared.handover ??= { id: 'handover', text: HANDOVER_LINE[this.spec.language] ?? HANDOVER_LINE.en };
+    this.prepared.handover ??= { id: 'handover', text: handOverLine(this.spec.language) };
     this.play('handover', true);
   }
 

@@ -9,6 +9,7 @@ import {
   submitDigitsUpdate, submitUtteranceUpdate,
 } from '../messages';
 import type { CallInput, CallResult, CallState, CallStatus } from '../types';
+import type { HandoffInfo } from '../lifecycle-types';
 import { maskPhone } from '../../lib/phone';
 import { CallContextKeeper } from './call-context';
 import { Conversation } from './conversation';
@@ -33,6 +34,8 @@ export class PhoneCall {
   /** CREATED → ACTIVE (answered) → ENDED (outcome known); the API reads it and writes turns and events through it. */
   readonly lifecycle: Lifecycle;
   private decision?: Decision;
+  /** How the bot lets go of the caller for the provider's flow to dial a person: a prompted bot plays its hand-over line and closes the stream. */
+  private letGo: (handoff: HandoffInfo) => void = () => this.conversation.handOver();
 
   constructor(
     private readonly spec: CallSpec,
@@ -65,7 +68,7 @@ export class PhoneCall {
           settings: handoff,
           // Exotel has no mid-call update: the bot closes its stream and the flow dials the agent.
           run: async () => handoff.via === 'flow'
-            ? this.conversation.handOver()
+            ? this.letGo(this.lifecycle.handoffInfo!)
             : transfers.transferToAgent(input.provider, { callId: this.callId, callSid: this.state.currentCallSid!, agent: handoff.agent, ringSeconds: handoff.ringSeconds }),
         },
       }),
@@ -166,6 +169,15 @@ export class PhoneCall {
   /** Hands the call to a person now when it can be (a transfer is configured, the call is live and not handed off yet). */
   handOff(reason: string, requestedBy: string): boolean {
     return this.lifecycle.tryHandoff({ actor: requestedBy, reason, requestedBy });
+  }
+
+  /** A bot that speaks for itself (the receptionist's model session) lets go of the caller its own way. */
+  handOverWith(letGo: (handoff: HandoffInfo) => void): void {
+    this.letGo = letGo;
+  }
+
+  get language(): string {
+    return this.spec.language;
   }
 
   /** The caller is with a person, or being connected to one. */

@@ -43,18 +43,22 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
   guard?.start();
   let ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
   let personTookIt = false;
+  let backWithBot = false;
   // Handed to a person (only when a transfer is configured): wait for the human leg; with nobody
   // answering and "back to the bot" configured, the receptionist carries on.
   while (ending === 'handed-off') {
     await guard?.stop(); // the transfer ends the stream on purpose: nothing to recover
     personTookIt = await call.humanLeg();
     if (personTookIt || call.hungUp()) break;
+    backWithBot = input.handoff?.noAgent === 'bot';
     guard?.start({ newStream: true }); // the stream that ended at the handoff left its mark
     ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
   }
   await guard?.stop();
-  // A call handed to a person is escalated, whether the person took it or a call back is owed.
-  const outcome = personTookIt || ending === 'handed-off' || call.lifecycle.handoffInfo ? 'ESCALATED' : outcomeOf(ledger, desk, ending);
+  // A call handed to a person is escalated, whether the person took it or a call back is owed; one
+  // that nobody answered and that came back to the receptionist ends as its conversation did.
+  const escalated = personTookIt || ending === 'handed-off' || (call.lifecycle.handoffInfo && !backWithBot);
+  const outcome = escalated ? 'ESCALATED' : outcomeOf(ledger, desk, ending);
   return call.complete({ outcome }, { reportFields: { ...report(ledger), ...call.handoffReport() } });
 }
 

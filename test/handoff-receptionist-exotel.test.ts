@@ -184,6 +184,32 @@ describe('the receptionist handed to a person over Exotel', () => {
   });
 });
 
+describe('the receptionist handed off by an operator over Exotel', () => {
+  test('the operator asks through the API; the caller hangs up during the hold line: the call ends ESCALATED (a call back is owed), reported once, and the flow dials nobody', async () => {
+    h.realtime.script([GREETING, { expectSpeech: false, respond: { say: HOLD_LINE, audioMs: 6000, paced: true } }]);
+    const call = exotelCall('+919812348104', RECEPTION);
+    const createsBefore = h.realtime.receivedOf('response.create').length;
+    const caller = await call.open();
+    await sleep(1000);
+    const handoff = await h.api('POST', `/api/nerve/calls/${call.callId}/handoff/request`, { reason: 'vip caller', requested_by: 'operator:ravi' });
+    assert.equal(handoff.status, 200, JSON.stringify(handoff.body));
+    await instructionsSent(/Please hold/, createsBefore);
+    await sleep(500);
+    assert.equal(caller.closed, undefined, 'the hold line is still playing');
+    caller.stop(); // Exotel's stop says "callended": the caller is gone, not only the stream
+
+    const result = await h.result(call.callId);
+    assert.equal(result.outcome, 'ESCALATED');
+    const reports = h.jupiter.reportsFor(call.callId);
+    assert.equal(reports.length, 1);
+    assert.deepEqual([reports[0].body.handoff.reason, reports[0].body.handoff.requested_by, reports[0].body.handoff.agent_status], ['vip caller', 'operator:ravi', null]);
+    await eventually(() => (desk.deliveriesFor(call.callId).length ? true : undefined), 15_000, 'the desk webhook');
+    assert.equal(desk.deliveriesFor(call.callId).length, 1);
+    const trace = await flow().afterStream(call.parties, 'answers');
+    assert.deepEqual([trace.streamEnded, trace.toAgent], [302, 302], 'a call that is over goes to the hang-up branch');
+  });
+});
+
 describe('back to the bot over Exotel (HANDOFF_NO_AGENT=bot)', () => {
   test('the spoken questionnaire: the caller asks for a manager, nobody answers, the flow loops back to the Voicebot; the question is asked again and the call ends with its own outcome', async () => {
     const call = exotelCall('+919812348103', QUESTIONNAIRE);

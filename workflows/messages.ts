@@ -13,6 +13,8 @@ export interface ProviderStatusEvent {
   status?: TerminalStatus;
   /** Set when a media session reports its stream ended (a transfer to a person also ends it). */
   source?: 'media-stream';
+  /** The provider said the call itself ended (Exotel's stop "callended"): the caller hung up, even during a handoff. */
+  callEnded?: boolean;
 }
 export const providerStatusSignal = defineSignal<[ProviderStatusEvent]>('providerStatus');
 

@@ -90,6 +90,8 @@ export class MediaSession {
   private promptId?: string;
   private typedKeys = '';
   private typedKeysTimer?: NodeJS.Timeout;
+  /** The provider's stop said the call itself ended (the caller hung up), not only the stream. */
+  private callEnded = false;
   /** We closed the stream after the goodbye: not a hang-up to report. */
   private endedByUs = false;
   /** We let go of this bridged call: a gateway shutting down (the workflow re-attaches it elsewhere), or a handoff through the provider's flow. */
@@ -157,7 +159,7 @@ export class MediaSession {
       case 'mark':
         return this.playback?.onMark(event.name);
       case 'stop':
-        return this.onStop(event.reason);
+        return this.onStop(event);
     }
   }
 
@@ -281,7 +283,7 @@ export class MediaSession {
       case 'dtmf':
         return; // the model hears speech only; keys mean nothing to it
       case 'stop':
-        return this.onStop(event.reason);
+        return this.onStop(event);
     }
   }
 
@@ -470,7 +472,8 @@ export class MediaSession {
     }
   }
 
-  private onStop(reason?: string): void {
+  private onStop({ reason, callEnded = false }: Extract<StreamEvent, { kind: 'stop' }>): void {
+    this.callEnded = callEnded;
     this.log.info({ callId: this.callId, reason }, 'media stream stopped by provider');
     this.endpointer?.end();
     this.close(1000, 'stopped');
@@ -492,7 +495,7 @@ export class MediaSession {
     // The stream ended without our goodbye or a hand-over (provider stop, hang-up, dropped line): the call is over.
     if (this.callId && !this.endedByUs && !this.handedOver) {
       this.deps.control
-        .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed', source: 'media-stream' })
+        .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed', source: 'media-stream', ...(this.callEnded && { callEnded: true }) })
         .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not report the hang-up'));
     }
   }

@@ -82,8 +82,8 @@ export class PhoneCall {
 
     setHandler(callStateQuery, () => this.state);
     setHandler(providerStatusSignal, (event) => {
-      // A handoff moved the call off the media stream: the stream's end is not the caller's.
-      if (event.source === 'media-stream' && this.lifecycle.withHuman) return this.journal.event('stream_ended_by_handoff', { callSid: event.callSid });
+      // A handoff moved the call off the media stream: the stream's end is not the caller's, unless the provider says the call ended.
+      if (event.source === 'media-stream' && this.lifecycle.withHuman && !event.callEnded) return this.journal.event('stream_ended_by_handoff', { callSid: event.callSid });
       this.dialler.onProviderStatus(event);
     });
     setHandler(submitDigitsUpdate, (input) => this.conversation.onInput({ kind: 'keys', ...input }), {

@@ -210,6 +210,28 @@ describe('the receptionist handed off by an operator over Exotel', () => {
   });
 });
 
+describe('the caller leaves while the agent rings', () => {
+  test('the Passthru after the Connect says client-hangup: the call ends at once, ESCALATED (a call back is owed), not sent back to the bot', async () => {
+    h.realtime.script([GREETING, { transcript: 'Let me talk to the manager.' }, { expectSpeech: false, respond: { say: HOLD_LINE, audioMs: 700 } }]);
+    const call = exotelCall('+919812348105', RECEPTION);
+    const caller = await call.open();
+    await sleep(1000);
+    await talk(caller, 'Let me talk to the manager.');
+    await caller.waitFor(() => caller.closed !== undefined, 30_000, 'the session letting go of the stream');
+
+    const trace = await flow().afterStream(call.parties, 'caller-hangs-up');
+    assert.deepEqual([trace.streamEnded, trace.toAgent, trace.connect?.status], [302, 200, 200]);
+    assert.equal(trace.agentDial!.status, 302, 'nobody to take back to the bot');
+    assert.deepEqual(trace.agentDial!.body, { call_id: call.callId, agent: 'no-answer', next: 'hangup' });
+    const result = await h.result(call.callId);
+    assert.equal(result.outcome, 'ESCALATED');
+    const reports = h.jupiter.reportsFor(call.callId);
+    assert.equal(reports.length, 1);
+    assert.deepEqual([reports[0].body.handoff.reason, reports[0].body.handoff.agent_status], ['caller_asked_for_person', 'no-answer']);
+    assert.equal(desk.deliveriesFor(call.callId).length, 1);
+  });
+});
+
 describe('back to the bot over Exotel (HANDOFF_NO_AGENT=bot)', () => {
   test('the spoken questionnaire: the caller asks for a manager, nobody answers, the flow loops back to the Voicebot; the question is asked again and the call ends with its own outcome', async () => {
     const call = exotelCall('+919812348103', QUESTIONNAIRE);

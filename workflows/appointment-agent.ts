@@ -50,13 +50,15 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
     await guard?.stop(); // the transfer ends the stream on purpose: nothing to recover
     personTookIt = await call.humanLeg();
     if (personTookIt || call.hungUp()) break;
-    backWithBot = input.handoff?.noAgent === 'bot';
     guard?.start({ newStream: true }); // the stream that ended at the handoff left its mark
+    const heard = desk.linesHeard;
     ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
+    // Back with the receptionist only if the conversation went on (a caller who left while the agent rang owes a call back).
+    backWithBot = desk.linesHeard > heard;
   }
   await guard?.stop();
   // A call handed to a person is escalated, whether the person took it or a call back is owed; one
-  // that nobody answered and that came back to the receptionist ends as its conversation did.
+  // that nobody answered and whose caller talked with the receptionist again ends as that conversation did.
   const escalated = personTookIt || ending === 'handed-off' || (call.lifecycle.handoffInfo && !backWithBot);
   const outcome = escalated ? 'ESCALATED' : outcomeOf(ledger, desk, ending);
   return call.complete({ outcome }, { reportFields: { ...report(ledger), ...call.handoffReport() } });

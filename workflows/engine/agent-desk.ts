@@ -50,6 +50,11 @@ export class AgentDesk {
   toolCalls = 0;
   callerLines = 0;
 
+  /** Lines of either side recorded so far. */
+  get linesHeard(): number {
+    return this.heard.size;
+  }
+
   constructor(
     private readonly call: PhoneCall,
     private readonly tools: Record<string, AgentTool>,

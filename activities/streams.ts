@@ -14,15 +14,22 @@ export interface StreamWatchRequest {
   callId: string;
   /** A stream that has not shown up by then is not coming (the provider's hold or flow gave up). */
   connectWithinSeconds: number;
+  /**
+   * The call had a stream before (re-attached after a loss, back from a person): how that one
+   * closed is still in its mark, so only a mark after this stream was seen live counts.
+   */
+  newStream?: boolean;
 }
 
-export async function watchStream({ callId, connectWithinSeconds }: StreamWatchRequest): Promise<StreamWatch> {
+export async function watchStream({ callId, connectWithinSeconds, newStream = false }: StreamWatchRequest): Promise<StreamWatch> {
   const context = Context.current();
   // A retried attempt (the worker died) remembers that the stream had been seen live.
   let seen = context.info.heartbeatDetails === true;
   const deadline = Date.now() + connectWithinSeconds * 1000;
   for (;;) {
-    const state = await readStream(cache(), callId);
+    const mark = await readStream(cache(), callId);
+    // Until this stream is seen live, a mark saying how a stream closed is its predecessor's.
+    const state = newStream && !seen && mark !== 'live' ? undefined : mark;
     if (state === 'closed' || state === 'closed-by-us') return state;
     if (state === 'handed-over') return 'lost'; // a gateway shutting down let go of it
     if (state === 'live') seen = true;

@@ -121,8 +121,8 @@ export class TemporalCallControl implements CallControl, AgentControl {
   }
 
   watchPrompt(callId: string, watch: NextPromptWatch): Promise<NextPrompt> {
-    // One id per (call attempt, position): a watch re-sent after a reconnect joins the first.
-    const updateId = `watch:${watch.callSid}:${watch.afterSeq}`;
+    // One id per (stream, position): a watch re-armed by the same stream joins the first.
+    const updateId = `watch:${watchKey(watch)}`;
     return this.update(callId, this.deadlines.watchMs, () => this.client.workflow.getHandle(callId).executeUpdate(nextPromptUpdate, { args: [watch], updateId }));
   }
 
@@ -152,7 +152,7 @@ export class TemporalCallControl implements CallControl, AgentControl {
   }
 
   watchAgentDirective(callId: string, watch: NextPromptWatch): Promise<AgentDirective> {
-    const updateId = `directive:${watch.callSid}:${watch.afterSeq}`;
+    const updateId = `directive:${watchKey(watch)}`;
     return this.update(callId, this.deadlines.watchMs, () => this.client.workflow.getHandle(callId).executeUpdate(agentDirectiveUpdate, { args: [watch], updateId }));
   }
 
@@ -229,6 +229,15 @@ export class TemporalCallControl implements CallControl, AgentControl {
       throw err;
     }
   }
+}
+
+/**
+ * A watch's update id. A stream of its own gets its own ids: the same CallSid comes back on a new
+ * stream (Exotel's flow back to the Voicebot), and Temporal answers a finished update's id with its
+ * old result, which would replay prompts and directives the earlier stream already had.
+ */
+function watchKey(watch: NextPromptWatch): string {
+  return watch.streamSid ? `${watch.callSid}:${watch.streamSid}:${watch.afterSeq}` : `${watch.callSid}:${watch.afterSeq}`;
 }
 
 /** A caller's input to the workflow and back as the next prompt, into nerve_turn_round_trip_seconds. */

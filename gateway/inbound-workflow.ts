@@ -85,7 +85,7 @@ export function inboundWorkflow(config: Config, scriptFor: (language: Language) 
           ...base,
           request: { call_key: callId, phone: inbound.from, language },
           maxCallSeconds: config.APPOINTMENT_MAX_CALL_SECONDS,
-          ...withTransfer(config, provider),
+          ...withTransfer(config, provider, { bridgedAgent: true }),
         },
       });
   }

@@ -1,7 +1,8 @@
 // Whether a call of ours can be handed to a person, and how: from the HANDOFF_* settings, copied
 // into the call's input when it starts (so a replay sees the same values). A provider that can move
 // a live call (Twilio) moves it; a provider whose flow dials the agent once the bot closes its
-// stream (Exotel) gets the flow handoff, for the bots that close their stream with a prompt.
+// stream (Exotel) gets the flow handoff, for the bots that can close their stream with a line:
+// the prompted bots, and the receptionist (its model session is told to hand over).
 import type { Config } from '../lib/config';
 import { providerModule } from '../providers/registry';
 import type { TransferSettings } from '../workflows/lifecycle-types';
@@ -9,13 +10,18 @@ import type { CallMode, TelephonyProvider } from '../workflows/types';
 
 /**
  * `promptedBot`: the call's script speaks prompts (questionnaire, lead, the keypad calls), so it can
- * close its stream with a hand-over line. `keypad`: a vendor or rider call, whose menus offer
- * HANDOFF_KEY; over the IVR flow a caller nobody answered hears the voicemail message (going back
- * to the menu is not built for the IVR flows).
+ * close its stream with a hand-over line. `bridgedAgent`: a speech-to-speech session (the
+ * receptionist), which the `hand-over` directive closes the same way. `keypad`: a vendor or rider
+ * call, whose menus offer HANDOFF_KEY; over the IVR flow a caller nobody answered hears the
+ * voicemail message (going back to the menu is not built for the IVR flows).
  */
-export function withTransfer(config: Config, provider: TelephonyProvider, { promptedBot = false, keypad }: { promptedBot?: boolean; keypad?: CallMode } = {}): { handoff?: TransferSettings } {
+export function withTransfer(
+  config: Config,
+  provider: TelephonyProvider,
+  { promptedBot = false, bridgedAgent = false, keypad }: { promptedBot?: boolean; bridgedAgent?: boolean; keypad?: CallMode } = {},
+): { handoff?: TransferSettings } {
   const module = providerModule(provider);
-  const via = module?.client().transferToAgent ? 'call-update' : promptedBot && module?.handoffByFlow ? 'flow' : undefined;
+  const via = module?.client().transferToAgent ? 'call-update' : (promptedBot || bridgedAgent) && module?.handoffByFlow ? 'flow' : undefined;
   if (!config.HANDOFF_AGENT || !via) return {};
   return {
     handoff: {

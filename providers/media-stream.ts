@@ -21,7 +21,8 @@ export type StreamEvent =
   | { kind: 'dtmf'; digit: string; streamSid?: string }
   /** A mark we sent earlier: the audio queued before it has played (or was cleared). */
   | { kind: 'mark'; name: string; streamSid?: string }
-  | { kind: 'stop'; reason?: string; streamSid?: string };
+  /** callEnded: the provider says the call itself ended (the caller hung up), not only this stream. */
+  | { kind: 'stop'; reason?: string; callEnded?: boolean; streamSid?: string };
 
 /** How big each outbound audio message may be, in bytes of raw audio (before base64). */
 export interface OutboundChunkRule {

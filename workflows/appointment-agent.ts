@@ -32,7 +32,8 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
     input,
   );
   const ledger: AppointmentLedger = { booked: [], cancelled: [] };
-  const desk = new AgentDesk(call, appointmentTools(call.callId, maskPhone(request.phone), ledger, (reason) => call.handOff(reason, 'model')));
+  // The model asking for a person after the rules handed the call over is told the transfer is under way too.
+  const desk = new AgentDesk(call, appointmentTools(call.callId, maskPhone(request.phone), ledger, (reason) => call.handOff(reason, 'model') || call.withHuman()));
 
   const unreachable = await call.reach();
   if (unreachable) return call.complete(unreachable, { reportFields: report(ledger) });
@@ -42,18 +43,24 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
   guard?.start();
   let ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
   let personTookIt = false;
+  let backWithBot = false;
   // Handed to a person (only when a transfer is configured): wait for the human leg; with nobody
   // answering and "back to the bot" configured, the receptionist carries on.
   while (ending === 'handed-off') {
     await guard?.stop(); // the transfer ends the stream on purpose: nothing to recover
     personTookIt = await call.humanLeg();
     if (personTookIt || call.hungUp()) break;
-    guard?.start();
+    guard?.start({ newStream: true }); // the stream that ended at the handoff left its mark
+    const heard = desk.linesHeard;
     ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
+    // Back with the receptionist only if the conversation went on (a caller who left while the agent rang owes a call back).
+    backWithBot = desk.linesHeard > heard;
   }
   await guard?.stop();
-  // A call handed to a person is escalated, whether the person took it or a call back is owed.
-  const outcome = personTookIt || ending === 'handed-off' || call.lifecycle.handoffInfo ? 'ESCALATED' : outcomeOf(ledger, desk, ending);
+  // A call handed to a person is escalated, whether the person took it or a call back is owed; one
+  // that nobody answered and whose caller talked with the receptionist again ends as that conversation did.
+  const escalated = personTookIt || ending === 'handed-off' || (call.lifecycle.handoffInfo && !backWithBot);
+  const outcome = escalated ? 'ESCALATED' : outcomeOf(ledger, desk, ending);
   return call.complete({ outcome }, { reportFields: { ...report(ledger), ...call.handoffReport() } });
 }
 

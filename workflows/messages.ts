@@ -13,6 +13,8 @@ export interface ProviderStatusEvent {
   status?: TerminalStatus;
   /** Set when a media session reports its stream ended (a transfer to a person also ends it). */
   source?: 'media-stream';
+  /** The provider said the call itself ended (Exotel's stop "callended"): the caller hung up, even during a handoff. */
+  callEnded?: boolean;
 }
 export const providerStatusSignal = defineSignal<[ProviderStatusEvent]>('providerStatus');
 
@@ -59,6 +61,12 @@ export const promptInterruptedSignal = defineSignal<[PromptInterruptedEvent]>('p
 export interface NextPromptWatch {
   callSid: string;
   afterSeq: number;
+  /**
+   * The stream holding the watch. A new stream on the same call (Exotel's flow back to the
+   * Voicebot, a re-attached stream) watches afresh instead of joining its predecessor's watches,
+   * which Temporal would answer with their old results (same CallSid, same position).
+   */
+  streamSid?: string;
 }
 export const nextPromptUpdate = defineUpdate<NextPrompt, [NextPromptWatch]>('nextPrompt');
 
@@ -97,14 +105,22 @@ export const transcriptSignal = defineSignal<[TranscriptLine]>('transcript');
 
 /**
  * What the workflow wants of a speech-to-speech session, held open by the gateway like the
- * prompt watch: say goodbye and hang up (time limit), or resume after a reconnect.
+ * prompt watch: say goodbye and hang up (time limit), or let go of the caller for the provider's
+ * flow to take them to a person (Exotel's handoff).
  */
-export interface AgentDirective {
-  seq: number;
-  kind: 'goodbye';
-  /** The words to say before hanging up. */
-  text: string;
-}
+export type AgentDirective =
+  | {
+    seq: number;
+    kind: 'goodbye';
+    /** The words to say before hanging up. */
+    text: string;
+  }
+  | {
+    seq: number;
+    kind: 'hand-over';
+    /** The hold line to say before the stream closes; absent: the model's own last words (its transfer tool's reply) finish first. */
+    text?: string;
+  };
 export const agentDirectiveUpdate = defineUpdate<AgentDirective, [NextPromptWatch]>('agentDirective');
 
 /** The conversation so far, for seeding a new speech-to-speech session after a reconnect. */

@@ -78,6 +78,7 @@ export const HANDOVER_LINE: Record<Language, string> = {
   en: 'Please hold, I am connecting you to a colleague.',
   hi: 'कृपया लाइन पर रहें, मैं आपको हमारे साथी से जोड़ रही हूँ।',
 };
+export const handOverLine = (language: string): string => HANDOVER_LINE[language as Language] ?? HANDOVER_LINE.en;
 
 const keyName: Record<Language, (key: string) => string> = {
   en: (key) => (key === '*' ? 'star' : key),

@@ -66,8 +66,12 @@ function setUp() {
   const frames: { event: string; mark?: { name: string } }[] = [];
   const voice = new AgentVoice((f) => frames.push(JSON.parse(f)), twilioStreamCodec, 'MZ1', { encoding: 'mulaw', sampleRate: 8000 });
   const hangUps: string[] = [];
+  const letGos: string[] = [];
   const bridge = new AgentBridge(
-    { callId: 'call-1', callSid: 'CA1', audio: audioConverterFor({ encoding: 'mulaw', sampleRate: 8000 }), voice, hangUp: (reason) => hangUps.push(reason) },
+    {
+      callId: 'call-1', callSid: 'CA1', streamSid: 'MZ1', audio: audioConverterFor({ encoding: 'mulaw', sampleRate: 8000 }), voice,
+      hangUp: (reason) => hangUps.push(reason), letGo: (reason) => letGos.push(reason),
+    },
     {
       agent,
       connect: async () => {
@@ -81,7 +85,7 @@ function setUp() {
       log: pino({ level: 'silent' }),
     },
   );
-  return { bridge, agent, links, frames, voice, hangUps };
+  return { bridge, agent, links, frames, voice, hangUps, letGos };
 }
 
 test('a new session is configured for the line and greets first; caller audio passes through', async () => {
@@ -186,6 +190,10 @@ test('the time-limit goodbye is said, and the line is closed once it has played'
   await settle();
   assert.deepEqual(link.types().slice(-2), ['response.cancel', 'response.create']);
   assert.match((link.sent.at(-1) as { response: { instructions: string } }).response.instructions, /We are out of time\. Goodbye\./);
+  link.emit({ type: 'response.done', response: { id: 'r1', status: 'cancelled' } }); // the reply cut off for the goodbye
+  await settle();
+  assert.deepEqual(hangUps, [], 'the cancelled reply is not the goodbye');
+  link.emit({ type: 'response.created', response: { id: 'r2' } });
   link.emit({ type: 'response.output_audio.delta', response_id: 'r2', item_id: 'bye', output_index: 0, content_index: 0, delta: Buffer.alloc(800, 0x7f).toString('base64') });
   link.emit({ type: 'response.output_audio.done', response_id: 'r2', item_id: 'bye', output_index: 0, content_index: 0 });
   link.emit({ type: 'response.done', response: { id: 'r2', status: 'completed' } });
@@ -194,5 +202,78 @@ test('the time-limit goodbye is said, and the line is closed once it has played'
   for (const f of frames.filter((f) => f.event === 'mark')) voice.onMark(f.mark!.name);
   await settle();
   assert.deepEqual(hangUps, ['conversation finished']);
+  bridge.close();
+});
+
+/** A played reply from the model: audio, its transcript, and the response's end. */
+function reply(link: FakeLink, id: string, text: string) {
+  link.emit({ type: 'response.created', response: { id } });
+  link.emit({ type: 'response.output_audio.delta', response_id: id, item_id: `${id}_item`, output_index: 0, content_index: 0, delta: Buffer.alloc(800, 0x7f).toString('base64') });
+  link.emit({ type: 'response.output_audio_transcript.done', response_id: id, item_id: `${id}_item`, output_index: 0, content_index: 0, transcript: text });
+  link.emit({ type: 'response.output_audio.done', response_id: id, item_id: `${id}_item`, output_index: 0, content_index: 0 });
+  link.emit({ type: 'response.done', response: { id, status: 'completed' } });
+}
+
+test('a hand-over (the rules or an operator): the hold line is said, then the stream is let go to the flow, not hung up; the caller is no longer answered', async () => {
+  const { bridge, links, agent, frames, hangUps, letGos, voice } = setUp();
+  await bridge.start();
+  const [link] = links;
+  reply(link, 'r0', 'Hello, City Clinic.');
+  for (const f of frames.filter((f) => f.event === 'mark')) voice.onMark(f.mark!.name);
+  await settle();
+  agent.directive!({ seq: 1, kind: 'hand-over', text: 'Please hold, I am connecting you to a colleague.' });
+  await settle();
+  assert.match((link.sent.at(-1) as { response: { instructions: string } }).response.instructions, /Please hold, I am connecting you to a colleague\./);
+  const sent = link.sent.length;
+  bridge.onCallerAudio(Buffer.from([1, 2, 3]));
+  await Promise.resolve();
+  assert.equal(link.sent.length, sent, 'caller audio no longer goes to the model');
+  reply(link, 'r1', 'Please hold, I am connecting you to a colleague.');
+  await settle();
+  assert.deepEqual(letGos, [], 'not before the hold line has played');
+  for (const f of frames.filter((f) => f.event === 'mark')) voice.onMark(f.mark!.name);
+  await settle();
+  assert.deepEqual([letGos, hangUps], [['handed to a person'], []]);
+  bridge.close();
+});
+
+test("a hand-over the model asked for: its own reply to the transfer tool is said out before the stream is let go, and nothing more is asked of it", async () => {
+  const { bridge, links, agent, frames, letGos, voice } = setUp();
+  let answerTool!: (result: ToolCallResult) => void;
+  agent.toolAnswer = () => new Promise((resolve) => (answerTool = resolve));
+  await bridge.start();
+  const [link] = links;
+  link.emit({ type: 'response.created', response: { id: 'r1' } });
+  link.emit({ type: 'response.output_item.done', response_id: 'r1', output_index: 0, item: { type: 'function_call', call_id: 'call_t', name: 'transfer_to_human', arguments: '{"reason":"asked"}' } });
+  link.emit({ type: 'response.done', response: { id: 'r1', status: 'completed' } });
+  await settle();
+  // The workflow hands the call over while the tool's answer is still on its way.
+  agent.directive!({ seq: 1, kind: 'hand-over' });
+  await settle();
+  assert.deepEqual(letGos, [], 'the tool has not answered yet');
+  const creates = link.types().filter((t) => t === 'response.create').length;
+  answerTool({ output: '{"status":"transferring"}' });
+  await settle();
+  assert.equal(link.types().filter((t) => t === 'response.create').length, creates + 1, 'the model is asked to reply to the output, with no words put in its mouth');
+  assert.equal((link.sent.at(-1) as { response?: { instructions?: string } }).response?.instructions, undefined);
+  await settle();
+  assert.deepEqual(letGos, [], 'its reply is still to come');
+  reply(link, 'r2', 'Connecting you to a colleague now.');
+  for (const f of frames.filter((f) => f.event === 'mark')) voice.onMark(f.mark!.name);
+  await settle();
+  assert.deepEqual(letGos, ['handed to a person']);
+  assert.ok(agent.lines.some((l) => l.speaker === 'agent' && l.text === 'Connecting you to a colleague now.'));
+  bridge.close();
+});
+
+test('directive watches name their stream: a new stream on the same call does not join an earlier stream\'s watch', async () => {
+  const { bridge, agent } = setUp();
+  const watches: unknown[] = [];
+  agent.watchAgentDirective = (...args: unknown[]) => {
+    watches.push(args[1]);
+    return new Promise(() => {});
+  };
+  await bridge.start();
+  assert.deepEqual(watches, [{ callSid: 'CA1', streamSid: 'MZ1', afterSeq: 0 }]);
   bridge.close();
 });

@@ -1,8 +1,9 @@
 // Bridges one call's media stream to a speech-to-speech model session (OpenAI Realtime). Audio
 // flows straight between the two; the call's workflow gets what must be durable: the model's
 // tool calls (run there once per call id, their output sent back here), both sides of the
-// transcript, and the directives it gives (say goodbye at the time limit). When the model's socket
-// drops, a new session is opened and seeded with the conversation the workflow kept.
+// transcript, and the directives it gives (say goodbye at the time limit; hand the caller over to
+// the provider's flow, which dials a person). When the model's socket drops, a new session is
+// opened and seeded with the conversation the workflow kept.
 import type { Logger } from 'pino';
 import { HttpError } from '../../lib/http-error';
 import type { AgentControl } from '../../providers/types';
@@ -10,7 +11,7 @@ import type { RealtimeAudioConverter } from '../../speech/realtime/audio';
 import {
   appendAudio, type ClientEvent, conversationItem, functionCallOutput, type RealtimeTool, responseCancel, responseCreate, type ServerEvent, sessionUpdate, truncate,
 } from '../../speech/realtime/protocol';
-import type { ToolCallRequest, TranscriptLine } from '../../workflows/messages';
+import type { AgentDirective, ToolCallRequest, TranscriptLine } from '../../workflows/messages';
 import type { AgentVoice } from './agent-voice';
 
 /** An open model session: what the bridge needs of the Realtime client. */
@@ -35,10 +36,14 @@ export interface AgentBridgeDeps {
 export interface AgentLine {
   callId: string;
   callSid: string;
+  /** This stream's id: its directive watches are its own, not a predecessor's on the same call. */
+  streamSid?: string;
   audio: RealtimeAudioConverter;
   voice: AgentVoice;
   /** Ends the stream after the agent's last words: the provider's flow hangs up. */
   hangUp(reason: string): void;
+  /** Ends the stream for the provider's flow to take the caller to a person (marked handed over, not hung up). */
+  letGo(reason: string): void;
   /** Each transcript line as it is recorded, for a caller with a screen (the simulator). */
   onTranscript?(line: Pick<TranscriptLine, 'speaker' | 'text'>): void;
 }
@@ -48,7 +53,8 @@ const RECONNECT_DELAYS_MS = [250, 1000, 3000];
 const TOOL_RETRIES = 5;
 /** The agent's last words get this long before the line is closed regardless. */
 const GOODBYE_LIMIT_MS = 20_000;
-const RESUME_INSTRUCTIONS = 'The line dropped for a moment and you are back with the same caller. Say briefly "Sorry about that, where were we?" and carry on from the conversation so far.';
+// Also how a caller comes back after no colleague answered a handoff (a new stream, like a recovery).
+const RESUME_INSTRUCTIONS = 'The call was interrupted for a moment (the line dropped, or no colleague was free to take it) and you are back with the same caller. Say briefly "Sorry about that, where were we?" and carry on from the conversation so far.';
 
 export class AgentBridge {
   private link?: RealtimeLink;
@@ -58,8 +64,13 @@ export class AgentBridge {
   private readonly unspoken = new Map<string, string>();
   /** Function calls of each response, answered together when the response is done. */
   private readonly toolCalls = new Map<string, { call_id: string; name: string; arguments: string }[]>();
+  /** The last words are on their way: once they have played the stream closes (hung up, or let go to a person). */
   private ending = false;
+  private handingOver = false;
   private responding = false;
+  /** response.create sent and not yet created, and tool calls still out: more words may come. */
+  private requested = 0;
+  private toolsOut = 0;
   private directiveSeq = 0;
   /** Caller audio converted this turn of the event loop, sent when it ends (see sendCallerAudio). */
   private unsentAudio: Buffer[] = [];
@@ -81,7 +92,7 @@ export class AgentBridge {
 
   /** Caller audio, as the provider sent it. Dropped while the model's socket is being replaced. */
   onCallerAudio(payload: Buffer): void {
-    if (!this.link) return;
+    if (!this.link || this.handingOver) return; // a caller being handed to a person is not answered by the model any more
     if (this.unsentAudio.push(this.line.audio.toRealtimeBytes(payload)) === 1) queueMicrotask(this.sendCallerAudio);
   }
 
@@ -112,13 +123,20 @@ export class AgentBridge {
     link.send(sessionUpdate({ instructions: this.deps.instructions(), voice: this.deps.voice, tools: this.deps.tools, format: this.line.audio.format }));
     // A new session knows nothing: give it the conversation so far, and have it pick up from there.
     for (const said of conversation) link.send(conversationItem(said.speaker === 'agent' ? 'assistant' : 'user', said.text));
-    link.send(responseCreate(conversation.length > 0 ? RESUME_INSTRUCTIONS : undefined));
+    this.requestResponse(conversation.length > 0 ? RESUME_INSTRUCTIONS : undefined);
+  }
+
+  private requestResponse(instructions?: string): void {
+    if (!this.link) return;
+    this.requested++;
+    this.link.send(responseCreate(instructions));
   }
 
   private onLinkClosed(link: RealtimeLink): void {
     if (this.link !== link) return;
     this.link = undefined;
     this.responding = false;
+    this.requested = 0;
     if (this.closed) return;
     this.flushUnspoken();
     this.line.voice.interrupt();
@@ -166,6 +184,7 @@ export class AgentBridge {
         return;
       case 'response.created':
         this.responding = true;
+        this.requested = Math.max(0, this.requested - 1);
         return;
       case 'response.done':
         this.responding = false;
@@ -194,16 +213,27 @@ export class AgentBridge {
     const calls = this.toolCalls.get(responseId) ?? [];
     this.toolCalls.delete(responseId);
     if (calls.length > 0) {
-      const results = await Promise.all(calls.map((call) => this.runTool(call)));
+      this.toolsOut++;
+      const results = await Promise.all(calls.map((call) => this.runTool(call))).finally(() => this.toolsOut--);
       if (this.closed || !this.link) return;
       calls.forEach((call, i) => this.link!.send(functionCallOutput(call.call_id, results[i].output)));
-      this.link.send(responseCreate());
+      this.requestResponse();
       if (results.some((r) => r.endCall)) this.ending = true; // the reply to this output is the last thing said
       return;
     }
     await this.line.voice.whenDrained();
     this.flushUnspoken();
-    if (this.ending && !this.closed) this.line.hangUp('conversation finished');
+    // A response cut off for the last words (its done arrives after the cancel) is not the last words.
+    if (this.ending && !this.closed && !this.moreToSay()) this.endLine('conversation finished');
+  }
+
+  private moreToSay(): boolean {
+    return this.responding || this.requested > 0 || this.toolsOut > 0;
+  }
+
+  private endLine(reason: string): void {
+    if (this.handingOver) this.line.letGo(reason === 'conversation finished' ? 'handed to a person' : reason);
+    else this.line.hangUp(reason);
   }
 
   /** Runs a tool in the workflow; a refusal becomes an error the model is told, never silence. */
@@ -222,13 +252,13 @@ export class AgentBridge {
     }
   }
 
-  /** Holds the workflow's directive watch open: the time-limit goodbye arrives here. */
+  /** Holds the workflow's directive watch open: the time-limit goodbye and the hand-over arrive here. */
   private async watchDirectives(): Promise<void> {
     while (!this.closed) {
       try {
-        const directive = await this.deps.agent.watchAgentDirective(this.line.callId, { callSid: this.line.callSid, afterSeq: this.directiveSeq });
+        const directive = await this.deps.agent.watchAgentDirective(this.line.callId, { callSid: this.line.callSid, streamSid: this.line.streamSid, afterSeq: this.directiveSeq });
         this.directiveSeq = directive.seq;
-        this.sayGoodbye(directive.text);
+        this.follow(directive);
       } catch (err) {
         if (err instanceof HttpError && err.status === 503) continue; // the long poll ran out: re-arm it
         return; // the call is over
@@ -236,12 +266,21 @@ export class AgentBridge {
     }
   }
 
-  private sayGoodbye(text: string): void {
+  private follow(directive: AgentDirective): void {
+    if (this.ending && this.handingOver) return; // already letting go: nothing else is said
     this.ending = true;
+    if (directive.kind === 'hand-over') this.handingOver = true;
+    if (directive.text !== undefined) this.sayLastWords(directive.text);
+    setTimeout(() => !this.closed && this.endLine(directive.kind === 'goodbye' ? 'time limit' : 'handed to a person'), GOODBYE_LIMIT_MS).unref();
+    // The model's own last words (its transfer tool's reply): the line closes once they have played,
+    // or now when nothing more is coming.
+    if (directive.text === undefined && !this.moreToSay()) void this.line.voice.whenDrained().then(() => !this.closed && !this.moreToSay() && this.endLine('handed to a person'));
+  }
+
+  private sayLastWords(text: string): void {
     this.onBargeIn(); // whatever the agent was saying stops here
     if (this.responding) this.link?.send(responseCancel());
-    this.link?.send(responseCreate(`Say exactly this to the caller, then nothing else: "${text}"`));
-    setTimeout(() => this.line.hangUp('time limit'), GOODBYE_LIMIT_MS).unref();
+    this.requestResponse(`Say exactly this to the caller, then nothing else: "${text}"`);
   }
 
   private record(line: Omit<TranscriptLine, 'callSid'>): void {

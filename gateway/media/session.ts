@@ -90,9 +90,11 @@ export class MediaSession {
   private promptId?: string;
   private typedKeys = '';
   private typedKeysTimer?: NodeJS.Timeout;
+  /** The provider's stop said the call itself ended (the caller hung up), not only the stream. */
+  private callEnded = false;
   /** We closed the stream after the goodbye: not a hang-up to report. */
   private endedByUs = false;
-  /** A gateway shutting down let go of this bridged call: the workflow re-attaches it elsewhere. */
+  /** We let go of this bridged call: a gateway shutting down (the workflow re-attaches it elsewhere), or a handoff through the provider's flow. */
   private handedOver = false;
   private readonly log;
   private readonly startTimer: NodeJS.Timeout;
@@ -157,7 +159,7 @@ export class MediaSession {
       case 'mark':
         return this.playback?.onMark(event.name);
       case 'stop':
-        return this.onStop(event.reason);
+        return this.onStop(event);
     }
   }
 
@@ -217,9 +219,11 @@ export class MediaSession {
     const bridge = agent.bridge({
       callId: this.callId,
       callSid: this.callSid,
+      streamSid: this.streamSid,
       audio: audioConverterFor(this.format),
       voice: this.agentVoice,
-      hangUp: (reason) => this.hangUpBridged(reason),
+      hangUp: (reason) => this.endBridged('closed-by-us', reason),
+      letGo: (reason) => this.endBridged('handed-over', reason),
       onTranscript: (line) => this.showLine(line.speaker === 'agent' ? 'bot' : 'caller', line.text),
     });
     this.bridge = bridge;
@@ -240,15 +244,17 @@ export class MediaSession {
   }
 
   /**
-   * Our goodbye: the stream is marked closed on purpose before the socket closes, so whoever asks
-   * next (the workflow's watch, Exotel's Passthru) knows the line is not to be re-attached.
+   * We end the stream: after our goodbye ('closed-by-us') or to let the provider's flow take the
+   * caller to a person ('handed-over'). The mark is written before the socket closes, so whoever
+   * asks next (the workflow's watch, Exotel's Passthru) knows why the line went quiet.
    */
-  private hangUpBridged(reason: string): void {
-    if (this.endedByUs) return;
-    this.endedByUs = true;
+  private endBridged(mark: 'closed-by-us' | 'handed-over', reason: string): void {
+    if (this.endedByUs || this.handedOver) return;
+    if (mark === 'closed-by-us') this.endedByUs = true;
+    else this.handedOver = true; // not the caller hanging up: nothing to report
     clearInterval(this.livenessTimer);
     this.livenessTimer = undefined;
-    const marked = this.deps.markStream?.(this.callId, 'closed-by-us') ?? Promise.resolve();
+    const marked = this.deps.markStream?.(this.callId, mark) ?? Promise.resolve();
     void marked
       .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not mark the stream closed'))
       .finally(() => this.close(1000, reason));
@@ -277,7 +283,7 @@ export class MediaSession {
       case 'dtmf':
         return; // the model hears speech only; keys mean nothing to it
       case 'stop':
-        return this.onStop(event.reason);
+        return this.onStop(event);
     }
   }
 
@@ -425,7 +431,7 @@ export class MediaSession {
   private async watchPrompts(): Promise<void> {
     while (this.phase === 'live') {
       try {
-        this.offer(await this.deps.control.watchPrompt(this.callId, { callSid: this.callSid, afterSeq: this.lastPromptSeq }));
+        this.offer(await this.deps.control.watchPrompt(this.callId, { callSid: this.callSid, streamSid: this.streamSid, afterSeq: this.lastPromptSeq }));
       } catch (err) {
         if (isRetryLater(err)) {
           if (err instanceof HttpError && err.code !== 'retry_later') await new Promise((r) => setTimeout(r, WATCH_RETRY_MS)); // Temporal down: don't spin
@@ -466,7 +472,8 @@ export class MediaSession {
     }
   }
 
-  private onStop(reason?: string): void {
+  private onStop({ reason, callEnded = false }: Extract<StreamEvent, { kind: 'stop' }>): void {
+    this.callEnded = callEnded;
     this.log.info({ callId: this.callId, reason }, 'media stream stopped by provider');
     this.endpointer?.end();
     this.close(1000, 'stopped');
@@ -488,7 +495,7 @@ export class MediaSession {
     // The stream ended without our goodbye or a hand-over (provider stop, hang-up, dropped line): the call is over.
     if (this.callId && !this.endedByUs && !this.handedOver) {
       this.deps.control
-        .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed', source: 'media-stream' })
+        .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed', source: 'media-stream', ...(this.callEnded && { callEnded: true }) })
         .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not report the hang-up'));
     }
   }

@@ -77,8 +77,10 @@ export function exotelHandoffWebhooks(control: CallControl): Router {
     const next = await control.agentLeg(callId, { status });
     // Past this Passthru the flow only says goodbye and hangs up; a call that rang in has no status
     // callback to say so, so this is the call's end (a StatusCallback that follows is a duplicate).
-    if (next.next !== 'bot') await control.reportStatus(callId, { callSid: query.CallSid, event: 'terminal', status: 'completed' });
-    res.status(next.next === 'bot' ? 200 : 302).json({ call_id: callId, agent: status, next: next.next });
+    // "client-hangup": the caller left while the agent rang, so there is nobody to take back to the bot either.
+    const back = next.next === 'bot' && query.CallType !== 'client-hangup';
+    if (!back) await control.reportStatus(callId, { callSid: query.CallSid, event: 'terminal', status: 'completed' });
+    res.status(back ? 200 : 302).json({ call_id: callId, agent: status, next: back ? 'bot' : next.next === 'bot' ? 'hangup' : next.next });
   });
 
   // The Greeting on the 302 branch, before Hangup: the voicemail message for a caller nobody

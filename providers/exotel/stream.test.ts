@@ -72,7 +72,7 @@ describe('exotel stream codec', () => {
     assert.equal(media.streamSid, 'MZxxxxxxxxxxxxxxxxxxxxxxxx', 'the stream id travels with the event');
     assert.deepEqual(exotel.parse(documented.dtmf), { kind: 'dtmf', digit: '5', ...sidOf(documented.dtmf, 'stream_sid') });
     assert.deepEqual(exotel.parse(documented.mark), { kind: 'mark', name: 'my-label', ...sidOf(documented.mark, 'stream_sid') });
-    assert.deepEqual(exotel.parse(documented.stop), { kind: 'stop', reason: 'callended', ...sidOf(documented.stop, 'stream_sid') });
+    assert.deepEqual(exotel.parse(documented.stop), { kind: 'stop', reason: 'callended', callEnded: true, ...sidOf(documented.stop, 'stream_sid') });
   });
 
   test('accepts numbers as JSON numbers or as digit strings', () => {

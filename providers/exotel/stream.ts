@@ -80,7 +80,7 @@ const Dtmf = z
 // a new reason does not break a live call.
 const Stop = z
   .object({ stop: z.object({ call_sid: sid.optional(), account_sid: sid.optional(), reason: z.string().max(64).optional() }) })
-  .transform(({ stop }): StreamEvent => ({ kind: 'stop', reason: stop.reason }));
+  .transform(({ stop }): StreamEvent => ({ kind: 'stop', reason: stop.reason, ...(stop.reason === 'callended' && { callEnded: true }) }));
 
 const INBOUND = { connected: Connected, start: Start, media: Media, dtmf: Dtmf, mark: markEvent, stop: Stop };
 

@@ -4,7 +4,8 @@
 // 302: Hangup) → the Connect applet fetches its dynamic URL (GET with the call's details and the
 // Exotel-Version: 1.0 header) and checks the JSON against the documented fields → the agent leg
 // → the Passthru after the Connect (CallType "completed" after a conversation, "incomplete" when
-// nobody picked up; 200 back to the Voicebot, 302 on to the voicemail Greeting and Hangup).
+// nobody picked up, "client-hangup" when the caller hung up while the agent rang; 200 back to the
+// Voicebot, 302 on to the voicemail Greeting and Hangup, which a caller who left never reaches).
 // A keypad IVR flow reaches the same "to agent" Passthru after its Gather's Passthru answered 302
 // and its closing Greeting played (`afterClosingGreeting`).
 import { z } from 'zod';
@@ -53,7 +54,7 @@ export class ExotelHandoffFlow {
   constructor(private readonly webhookBase: string) {}
 
   /** The Voicebot applet's socket has closed: the flow runs on from there. */
-  async afterStream(call: CallParties, agent: 'answers' | 'no-answer'): Promise<FlowTrace> {
+  async afterStream(call: CallParties, agent: 'answers' | 'no-answer' | 'caller-hangs-up'): Promise<FlowTrace> {
     const streamEnded = await this.get('stream-ended', { ...this.passthruFields(call), 'Stream[Status]': 'completed', 'Stream[DisconnectedBy]': 'bot' });
     if (streamEnded.status === 200) return { streamEnded: 200, end: 'voicebot' };
     return this.toAgentBranch(call, agent, streamEnded.status);
@@ -64,7 +65,7 @@ export class ExotelHandoffFlow {
     return this.toAgentBranch(call, agent);
   }
 
-  private async toAgentBranch(call: CallParties, agent: 'answers' | 'no-answer', streamEnded?: number): Promise<FlowTrace> {
+  private async toAgentBranch(call: CallParties, agent: 'answers' | 'no-answer' | 'caller-hangs-up', streamEnded?: number): Promise<FlowTrace> {
     const toAgent = await this.get('to-agent', this.passthruFields(call));
     const trace: FlowTrace = { streamEnded, toAgent: toAgent.status, end: 'hangup' };
     if (toAgent.status !== 200) return trace;
@@ -76,14 +77,16 @@ export class ExotelHandoffFlow {
     if (connect.status !== 200 || !parsed.success) return this.afterConnect(call, trace, 'incomplete', '');
     trace.dialled = parsed.data.destination.numbers;
     if (agent === 'no-answer') return this.afterConnect(call, trace, 'incomplete', trace.dialled[0]);
+    if (agent === 'caller-hangs-up') return this.afterConnect(call, trace, 'client-hangup', trace.dialled[0]);
     if (parsed.data.start_call_playback && parsed.data.start_call_playback.playback_to !== 'both') trace.agentHeard = parsed.data.start_call_playback.value;
     return this.afterConnect(call, trace, 'completed', trace.dialled[0]);
   }
 
-  private async afterConnect(call: CallParties, trace: FlowTrace, callType: 'completed' | 'incomplete', dialled: string): Promise<FlowTrace> {
+  private async afterConnect(call: CallParties, trace: FlowTrace, callType: 'completed' | 'incomplete' | 'client-hangup', dialled: string): Promise<FlowTrace> {
     const fields = { ...this.passthruFields(call), CallType: callType, DialCallDuration: callType === 'completed' ? '42' : '0', DialWhomNumber: dialled };
     const agentDial = await this.get('agent-dial', fields);
     trace.agentDial = { status: agentDial.status, body: agentDial.body };
+    if (callType === 'client-hangup') return trace; // nobody left to play anything to
     if (agentDial.status === 200) return { ...trace, end: 'voicebot' };
     if (agentDial.status === 302) trace.voicemail = (await this.get('agent-voicemail', { CallSid: call.callSid, From: call.from, To: call.to })).text;
     return trace;

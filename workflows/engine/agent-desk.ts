@@ -1,13 +1,14 @@
 // The workflow's side of a speech-to-speech call. The model talks with the caller on its own;
 // what must be durable comes here: its tool calls (run once per tool call id, whatever dies in
 // between), both sides of the transcript, and the workflow's directives to the session (say
-// goodbye at the time limit).
+// goodbye at the time limit; let go of the caller for the provider's flow to reach a person).
 import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
 import {
   type AgentDirective, agentConversationQuery, agentDirectiveUpdate, InputRejection, runToolUpdate, type ToolCallRequest, type ToolCallResult,
   transcriptSignal, type TranscriptLine,
 } from '../messages';
+import { handOverLine } from '../prompts';
 import type { PhoneCall } from './phone-call';
 import { errorMessage } from './spec';
 
@@ -49,6 +50,11 @@ export class AgentDesk {
   toolCalls = 0;
   callerLines = 0;
 
+  /** Lines of either side recorded so far. */
+  get linesHeard(): number {
+    return this.heard.size;
+  }
+
   constructor(
     private readonly call: PhoneCall,
     private readonly tools: Record<string, AgentTool>,
@@ -57,6 +63,18 @@ export class AgentDesk {
     setHandler(transcriptSignal, (line) => this.onLine(line));
     setHandler(agentDirectiveUpdate, ({ afterSeq }) => this.nextDirective(afterSeq), { validator: ({ callSid }) => call.validateInput(callSid) });
     setHandler(agentConversationQuery, () => this.conversation);
+    // Over a provider whose flow dials the agent (Exotel), the session lets go of the caller.
+    call.handOverWith(({ requestedBy }) => this.handOver(requestedBy));
+  }
+
+  /**
+   * The call was handed to a person and the provider's flow dials them once the stream closes:
+   * the session says a short hold line and closes it. A handoff the model asked for (its transfer
+   * tool) already has its own last words coming, so the session lets them finish instead.
+   */
+  private handOver(requestedBy: string): void {
+    const seq = (this.directive?.seq ?? 0) + 1;
+    this.directive = requestedBy === 'model' ? { seq, kind: 'hand-over' } : { seq, kind: 'hand-over', text: handOverLine(this.call.language) };
   }
 
   /** Waits while the model and the caller talk: until the caller hangs up, a tool ends the call, or time runs out. */
@@ -77,7 +95,7 @@ export class AgentDesk {
     if (this.call.withHuman()) return 'handed-off';
     if (!this.endRequested) {
       this.call.event('time_up', {});
-      this.directive = { seq: 1, kind: 'goodbye', text: goodbye };
+      this.directive = { seq: (this.directive?.seq ?? 0) + 1, kind: 'goodbye', text: goodbye };
     }
     // The gateway says the last words and closes the stream; a line that stays open is not waited on forever.
     await condition(() => this.call.hungUp(), HANG_UP_WAIT);
@@ -140,9 +158,17 @@ export class AgentDesk {
   }
 
   private async nextDirective(afterSeq: number): Promise<AgentDirective> {
-    await condition(() => (this.directive?.seq ?? 0) > afterSeq || this.call.isOver());
-    if (this.directive && this.directive.seq > afterSeq) return this.directive;
+    await condition(() => this.pending(afterSeq) !== undefined || this.call.isOver());
+    const directive = this.pending(afterSeq);
+    if (directive) return directive;
     throw ApplicationFailure.nonRetryable('the call is over', InputRejection.callOver);
+  }
+
+  /** The directive a session that has seen `afterSeq` must follow; a hand-over is spent once the caller is back with the bot (nobody answered). */
+  private pending(afterSeq: number): AgentDirective | undefined {
+    const directive = this.directive;
+    if (!directive || directive.seq <= afterSeq) return undefined;
+    return directive.kind === 'hand-over' && !this.call.withHuman() ? undefined : directive;
   }
 }
 

@@ -4,7 +4,7 @@
 import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type * as speech from '../../activities/speech';
 import { InputRejection } from '../messages';
-import { HANDOVER_LINE } from '../prompts';
+import { handOverLine } from '../prompts';
 import type { CallInput, CallState, NextPrompt, PreparedPrompt } from '../types';
 import type { Dialler } from './dialler';
 import type { CallJournal } from './journal';
@@ -130,7 +130,7 @@ export class Conversation {
 
   /** The hand-over line as prepared (synthesized before dialling when the call has a handoff path). */
   handoverLine(): PreparedPrompt {
-    return (this.prepared.handover ??= { id: 'handover', text: HANDOVER_LINE[this.spec.language] ?? HANDOVER_LINE.en });
+    return (this.prepared.handover ??= { id: 'handover', text: handOverLine(this.spec.language) });
   }
 
   /** An input's update is waiting for the prompt it leads to. */

@@ -9,6 +9,7 @@ import {
   submitDigitsUpdate, submitUtteranceUpdate,
 } from '../messages';
 import type { CallInput, CallResult, CallState, CallStatus } from '../types';
+import type { HandoffInfo } from '../lifecycle-types';
 import { maskPhone } from '../../lib/phone';
 import { CallContextKeeper } from './call-context';
 import { Conversation } from './conversation';
@@ -35,6 +36,8 @@ export class PhoneCall {
   private decision?: Decision;
   /** A keypad call's menu keys so far ("summary 7, summary 1"): part of the context a person gets. */
   private readonly pressed: string[] = [];
+  /** How the bot lets go of the caller for the provider's flow to dial a person: a prompted bot plays its hand-over line and closes the stream. */
+  private letGo: (handoff: HandoffInfo) => void = () => this.conversation.handOver();
 
   constructor(
     private readonly spec: CallSpec,
@@ -68,7 +71,7 @@ export class PhoneCall {
           run: async () => {
             // Exotel has no mid-call update: the bot closes its stream (or its IVR flow's Passthru
             // hears the hand-over) and the flow dials the agent.
-            if (handoff.via === 'flow') return this.conversation.handOver();
+            if (handoff.via === 'flow') return this.letGo(this.lifecycle.handoffInfo!);
             // A keypad caller's keys wait for their answer (Twilio's <Gather> action): that answer dials the agent.
             if (spec.mode === 'ivr' && this.conversation.answeringInput()) return this.conversation.handOverInAnswer({ agent: handoff.agent, ringSeconds: handoff.ringSeconds });
             // Otherwise the live call is moved; a keypad caller taken out of a menu hears the hand-over line first.
@@ -87,8 +90,8 @@ export class PhoneCall {
 
     setHandler(callStateQuery, () => this.state);
     setHandler(providerStatusSignal, (event) => {
-      // A handoff moved the call off the media stream: the stream's end is not the caller's.
-      if (event.source === 'media-stream' && this.lifecycle.withHuman) return this.journal.event('stream_ended_by_handoff', { callSid: event.callSid });
+      // A handoff moved the call off the media stream: the stream's end is not the caller's, unless the provider says the call ended.
+      if (event.source === 'media-stream' && this.lifecycle.withHuman && !event.callEnded) return this.journal.event('stream_ended_by_handoff', { callSid: event.callSid });
       this.dialler.onProviderStatus(event);
     });
     setHandler(submitDigitsUpdate, (input) => this.conversation.onInput({ kind: 'keys', ...input }), {
@@ -200,6 +203,15 @@ export class PhoneCall {
   /** Hands the call to a person now when it can be (a transfer is configured, the call is live and not handed off yet). */
   handOff(reason: string, requestedBy: string): boolean {
     return this.lifecycle.tryHandoff({ actor: requestedBy, reason, requestedBy });
+  }
+
+  /** A bot that speaks for itself (the receptionist's model session) lets go of the caller its own way. */
+  handOverWith(letGo: (handoff: HandoffInfo) => void): void {
+    this.letGo = letGo;
+  }
+
+  get language(): string {
+    return this.spec.language;
   }
 
   /** The caller is with a person, or being connected to one. */

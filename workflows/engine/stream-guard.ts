@@ -37,10 +37,14 @@ export class StreamGuard {
     private readonly provider: TelephonyProvider,
   ) {}
 
-  /** Starts guarding in the background; stop() ends it when the conversation is over (or handed to a person). */
-  start(): void {
+  /**
+   * Starts guarding in the background; stop() ends it when the conversation is over (or handed to
+   * a person). `newStream`: the call had a stream already (back from a person), whose mark tells of
+   * that stream's end, not of the one to come.
+   */
+  start({ newStream = false } = {}): void {
     const scope = (this.scope = new CancellationScope());
-    this.running = scope.run(() => this.guard()).catch((err) => {
+    this.running = scope.run(() => this.guard(newStream)).catch((err) => {
       if (!isCancellation(err)) this.call.event('stream_guard_failed', { error: errorMessage(err) });
     });
   }
@@ -51,10 +55,11 @@ export class StreamGuard {
     this.scope = this.running = undefined;
   }
 
-  private async guard(): Promise<void> {
+  private async guard(newStream: boolean): Promise<void> {
     let unanswered = 0; // re-attachments in a row whose stream never came
     for (let first = true; ; first = false) {
-      const seen = await watcher.watchStream({ callId: this.call.callId, connectWithinSeconds: first ? FIRST_STREAM_WITHIN_SECONDS : NEXT_STREAM_WITHIN_SECONDS });
+      // After a re-attach the lost stream's mark ('handed-over' at a shutdown) must not count for the new one.
+      const seen = await watcher.watchStream({ callId: this.call.callId, connectWithinSeconds: first ? FIRST_STREAM_WITHIN_SECONDS : NEXT_STREAM_WITHIN_SECONDS, newStream: newStream || !first });
       const callSid = this.call.state.currentCallSid;
       if (seen === 'closed' || !callSid || this.call.hungUp()) return; // the caller hung up
       if (seen === 'closed-by-us') {

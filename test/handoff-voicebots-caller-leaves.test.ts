@@ -83,6 +83,7 @@ async function twilioCallerLeavesWhileAgentRings(caller: StreamCaller, callSid: 
   await eventually(() => (desk.deliveriesFor(callId).length ? true : undefined), 15_000, 'the desk webhook');
   const ended = await h.twilio.dialEnds(callSid, 'no-answer', { callerHungUp: true });
   assert.equal(ended.status, 200, ended.twiml);
+  assert.deepEqual(ended.verbs.map((v) => v.verb), ['Hangup'], `nothing more for a caller who is gone, no stream back to the bot: ${ended.twiml}`);
   assert.equal(ended.completed?.status, 200, JSON.stringify(ended.completed?.body));
 }
 

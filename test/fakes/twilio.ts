@@ -357,9 +357,10 @@ export class FakeTwilio {
     // `callerHungUp`: the caller left while the agent rang; the action request carries the parent
     // call's CallStatus (completed), its TwiML plays to nobody, and the call's completed callback follows.
     const action = { ...this.callFields(callSid, callerHungUp ? 'completed' : 'in-progress'), DialCallSid: fields.CallSid, DialCallStatus: dialCallStatus, ...(dialCallStatus === 'completed' ? { DialCallDuration: '30' } : {}) };
-    const turn = await this.run(callSid, await this.signedPost(dial.attrs.action, action));
-    if (!callerHungUp) return turn;
-    return { ...turn, stream: undefined, hungUp: true, completed: await this.sendStatus(callSid, 'completed') };
+    const response = await this.signedPost(dial.attrs.action, action);
+    if (!callerHungUp) return this.run(callSid, response);
+    const twiml = await response.text();
+    return { status: response.status, twiml, verbs: response.ok ? readTwiml(twiml) : [], heard: [], hungUp: true, completed: await this.sendStatus(callSid, 'completed') };
   }
 
   private agentLegFields(callSid: string, agent: string, callStatus: string): Record<string, string> {

@@ -144,6 +144,28 @@ describe('the caller hangs up while the agent rings (HANDOFF_NO_AGENT=bot)', () 
   });
 });
 
+describe('a lead back with the bot', () => {
+  test('over Twilio: nobody answers, the lead is back on a new stream and talks: the script\'s own outcome (QUALIFIED) with the handoff field', async () => {
+    const { caller, callSid, callId } = await twilioCall('+919812349106', TWILIO_LEAD);
+    await caller.heardPrompt(); // the welcome
+    await say(caller, 'Can I speak to a manager?');
+    await eventually(() => h.twilio.updates.some((u) => u.callSid === callSid), 20_000, 'the call update to the agent');
+    caller.stop();
+    const back = await h.twilio.dialEnds(callSid, 'no-answer');
+    assert.ok(back.stream, `a stream back to the bot: ${back.twiml}`);
+    const again = await StreamCaller.open(back.stream!.url, 'twilio', { 'X-Twilio-Signature': twilioSignature('test-twilio-token', back.stream!.url) });
+    again.start(callSid, back.stream!.parameters);
+    await again.heardPrompt(); // the welcome, asked again
+    h.speechHost.enqueueReply({ say: 'Thank you, an advisor will call you. Goodbye.', collected: { city: 'Pune' }, should_end: true, escalate: false });
+    await say(again, 'I live in Pune.');
+    assert.equal((await h.result(callId)).outcome, 'QUALIFIED', 'back with the bot, the call ends as its conversation did');
+    const reports = h.jupiter.reportsFor(callId);
+    assert.equal(reports.length, 1);
+    assert.deepEqual(reports[0].body.fields, { city: 'Pune' });
+    assert.deepEqual([reports[0].body.handoff.reason, reports[0].body.handoff.agent_status], ['caller_asked_for_person', 'no-answer']);
+  });
+});
+
 describe('a call never handed off', () => {
   test('the lead bot over Twilio whose caller hangs up reports by its script as before (NO_RESPONSE, no handoff field)', async () => {
     const { caller, callSid, callId } = await twilioCall('+919812349105', TWILIO_LEAD);

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 fresh=0
 [ "${1:-}" = "--fresh" ] && { fresh=1; shift; }
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=(test/calls.test.ts test/voice.test.ts test/inbound.test.ts test/appointment-agent.test.ts test/appointment-agent-recovery.test.ts test/lifecycle-api.test.ts test/handoff-twilio.test.ts test/handoff-exotel.test.ts test/handoff-voicebots-twilio.test.ts test/handoff-ivr.test.ts test/handoff-receptionist-exotel.test.ts test/simulator.test.ts)
+[ ${#files[@]} -gt 0 ] || files=(test/calls.test.ts test/voice.test.ts test/inbound.test.ts test/appointment-agent.test.ts test/appointment-agent-recovery.test.ts test/lifecycle-api.test.ts test/handoff-twilio.test.ts test/handoff-exotel.test.ts test/handoff-voicebots-twilio.test.ts test/handoff-ivr.test.ts test/handoff-receptionist-exotel.test.ts test/handoff-voicebots-caller-leaves.test.ts test/handoff-receptionist-twilio-back.test.ts test/handoff-operator-signal-exotel.test.ts test/simulator.test.ts)
 recorded=$(mktemp -d "${TMPDIR:-/tmp}/nerve-histories.XXXXXX")
 trap 'rm -rf "$recorded"' EXIT
 RECORD_HISTORIES="$recorded" bash scripts/test.sh "${files[@]}"

@@ -53,8 +53,10 @@ export async function appointmentAgent(input: AppointmentAgentInput): Promise<Ca
     guard?.start({ newStream: true }); // the stream that ended at the handoff left its mark
     const heard = desk.linesHeard;
     ending = await desk.converse(TIME_UP_GOODBYE[request.language]);
-    // Back with the receptionist only if the conversation went on (a caller who left while the agent rang owes a call back).
-    backWithBot = desk.linesHeard > heard;
+    // Back with the receptionist only if the call came back to the bot and the conversation went on
+    // (a caller who left while the agent rang owes a call back). With a voicemail message there is
+    // no way back: a line of the first stream transcribed late must not count as one.
+    backWithBot = input.handoff?.noAgent === 'bot' && desk.linesHeard > heard;
   }
   await guard?.stop();
   // A call handed to a person is escalated, whether the person took it or a call back is owed; one

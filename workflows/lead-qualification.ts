@@ -4,7 +4,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type * as llm from '../activities/speech';
 import { PhoneCall } from './engine/phone-call';
 import type { CalleeInput } from './engine/spec';
-import type { CallInput, CallResult, Language, LeadQualificationRequest } from './types';
+import type { CallInput, CallOutcome, CallResult, Language, LeadQualificationRequest } from './types';
 
 export interface LeadQualificationInput extends CallInput<LeadQualificationRequest> {
   maxCallSeconds: number;
@@ -76,16 +76,19 @@ export async function leadQualification(input: LeadQualificationInput): Promise<
 
   await call.prepare();
   const unreachable = await call.reach();
-  const reportFields = (collected: Record<string, string>) => ({ lead_id: lead.lead_id, fields: collected, missing: lead.fields.filter((f) => !collected[f]) });
+  // A report names the handoff when there was one (a call never handed off keeps its shape).
+  const reportFields = (collected: Record<string, string>) => ({ lead_id: lead.lead_id, fields: collected, missing: lead.fields.filter((f) => !collected[f]), ...call.handoffReport() });
   if (unreachable) return call.complete(unreachable, { reportFields: reportFields({}) });
 
+  // A call handed to a person is escalated unless its lead, back from nobody answering, talked with the bot again.
+  const unlessHandedOff = (outcome: CallOutcome): CallOutcome => (call.escalatedByHandoff() ? 'ESCALATED' : outcome);
   const history: llm.ChatTurn[] = [{ role: 'assistant', content: greeting }];
   const collected: Record<string, string> = {};
   let line = 'greeting';
   // Handed to a person (the rules, an operator, or the model's escalate): wait for the human leg.
   const handedOff = async () => {
     if (await call.backFromHandoff()) return undefined;
-    return call.complete({ outcome: 'ESCALATED' }, { reportFields: { ...reportFields(collected), ...call.handoffReport() } });
+    return call.complete({ outcome: 'ESCALATED' }, { reportFields: reportFields(collected) });
   };
   for (let turn = 1; turn <= input.maxTurns; turn++) {
     const heard = await call.ask(line, speech, 'again');
@@ -94,10 +97,10 @@ export async function leadQualification(input: LeadQualificationInput): Promise<
       if (done) return done;
       continue; // nobody answered and the lead is back: the same line again
     }
-    if (heard.kind === 'hung-up') return call.complete({ outcome: outcomeOf(lead, collected, false) }, { reportFields: reportFields(collected) });
+    if (heard.kind === 'hung-up') return call.complete({ outcome: unlessHandedOff(outcomeOf(lead, collected, false)) }, { reportFields: reportFields(collected) });
     if (heard.kind !== 'answer') {
       call.finish(heard.kind === 'time-up' ? 'time_up' : 'no_response');
-      return call.complete({ outcome: heard.kind === 'time-up' ? outcomeOf(lead, collected, false) : 'NO_RESPONSE' }, { reportFields: reportFields(collected) });
+      return call.complete({ outcome: unlessHandedOff(heard.kind === 'time-up' ? outcomeOf(lead, collected, false) : 'NO_RESPONSE') }, { reportFields: reportFields(collected) });
     }
     history.push({ role: 'user', content: heard.value });
 

@@ -72,6 +72,7 @@ export async function questionnaire(input: QuestionnaireInput): Promise<CallResu
   if (ending === 'time-up') call.finish('time_up');
   else if (ending !== 'hung-up' && ending !== 'handed-off') call.finish(heardNothing ? 'no_response' : eligible ? 'eligible' : 'not_eligible');
 
-  const outcome = ending === 'handed-off' ? 'ESCALATED' : heardNothing || (ending && !complete) ? 'NO_RESPONSE' : eligible ? 'ELIGIBLE' : 'NOT_ELIGIBLE';
+  // A call handed to a person is escalated unless its caller, back from nobody answering, answered the bot again.
+  const outcome = ending === 'handed-off' || call.escalatedByHandoff() ? 'ESCALATED' : heardNothing || (ending && !complete) ? 'NO_RESPONSE' : eligible ? 'ELIGIBLE' : 'NOT_ELIGIBLE';
   return call.complete({ outcome }, { reportFields: { call_key: callee.call_key, answers, eligible, ...call.handoffReport() } });
 }

@@ -185,8 +185,15 @@ export function twilioWebhooks(control: CallControl): Router {
   /** How the <Dial> ended (its action URL): the caller goes on with what the workflow decides. */
   router.post('/agent-dial', async (req, res) => {
     const callId = handoffCallId(req);
-    const { DialCallStatus } = DialAction.parse(req.body ?? {});
+    const { CallSid: callSid, CallStatus, DialCallStatus } = DialAction.parse(req.body ?? {});
     const answer = await control.agentLeg!(callId, { status: AGENT_LEG[DialCallStatus] ?? 'failed' });
+    // The parent call is over (the caller hung up, e.g. while the agent rang): nobody to take back to
+    // the bot or play a message to; its hang-up is recorded now (the status callback that follows is a duplicate).
+    if (CallStatus === 'completed') {
+      await control.reportStatus(callId, { callSid, event: 'terminal', status: 'completed' });
+      res.type('text/xml').send(emptyTwiml());
+      return;
+    }
     res.type('text/xml').send(afterAgentTwiml(callId, answer));
   });
 
@@ -194,7 +201,7 @@ export function twilioWebhooks(control: CallControl): Router {
 }
 
 const AgentStatusCallback = z.object({ CallSid, CallStatus: z.string().max(32), ParentCallSid: z.string().max(64).optional() });
-const DialAction = z.object({ CallSid, DialCallStatus: z.string().max(32), DialCallSid: z.string().max(64).optional() });
+const DialAction = z.object({ CallSid, CallStatus: z.string().max(32).optional(), DialCallStatus: z.string().max(32), DialCallSid: z.string().max(64).optional() });
 
 /** Twilio's agent-leg statuses onto the lifecycle's; the rest (queued, ringing, initiated) need nothing. */
 const AGENT_LEG: Record<string, AgentLegEvent['status']> = {

@@ -348,14 +348,19 @@ export class FakeTwilio {
    * The <Dial> ends: the agent leg's completed callback (when it was answered), then the action
    * URL with DialCallStatus, whose TwiML the caller's call runs next.
    */
-  async dialEnds(callSid: string, dialCallStatus: 'completed' | 'no-answer' | 'busy' | 'failed'): Promise<IvrTurn> {
+  async dialEnds(callSid: string, dialCallStatus: 'completed' | 'no-answer' | 'busy' | 'failed', { callerHungUp = false } = {}): Promise<IvrTurn> {
     const dial = this.dialOf(callSid);
     const fields = this.agentLegFields(callSid, dial.target.value, dialCallStatus);
     if (dialCallStatus === 'completed' && (dial.target.attrs.statusCallbackEvent ?? '').includes('completed')) {
       await this.signedPost(dial.target.attrs.statusCallback, { ...fields, CallbackSource: 'call-progress-events', SequenceNumber: String(this.sequence++) });
     }
-    const action = { ...this.callFields(callSid, 'in-progress'), DialCallSid: fields.CallSid, DialCallStatus: dialCallStatus, ...(dialCallStatus === 'completed' ? { DialCallDuration: '30' } : {}) };
-    return this.run(callSid, await this.signedPost(dial.attrs.action, action));
+    // `callerHungUp`: the caller left while the agent rang; the action request carries the parent
+    // call's CallStatus (completed), its TwiML plays to nobody, and the call's completed callback follows.
+    const action = { ...this.callFields(callSid, callerHungUp ? 'completed' : 'in-progress'), DialCallSid: fields.CallSid, DialCallStatus: dialCallStatus, ...(dialCallStatus === 'completed' ? { DialCallDuration: '30' } : {}) };
+    const response = await this.signedPost(dial.attrs.action, action);
+    if (!callerHungUp) return this.run(callSid, response);
+    const twiml = await response.text();
+    return { status: response.status, twiml, verbs: response.ok ? readTwiml(twiml) : [], heard: [], hungUp: true, completed: await this.sendStatus(callSid, 'completed') };
   }
 
   private agentLegFields(callSid: string, agent: string, callStatus: string): Record<string, string> {

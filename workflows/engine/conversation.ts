@@ -21,6 +21,8 @@ export class Conversation {
   /** Inputs whose update waits for its answer (a keypad call handed off meanwhile answers them with the hand-over). */
   private inputsAwaitingAnswer = 0;
   private hangUpBy?: number;
+  /** The callee's keys and utterances heard so far (a handed-off caller back with the bot shows by new ones). */
+  inputsHeard = 0;
   /** Set once the outcome is known; from then on the call takes no input. */
   private over = false;
   /** Before dialling there is time: a slow speech host only delays the call. */
@@ -223,6 +225,7 @@ export class Conversation {
   }
 
   private recordInput(question: string, input: CalleeInput): void {
+    this.inputsHeard++;
     if (input.kind === 'keys') {
       this.journal.event('digits', { question, digits: input.digits, callSid: input.callSid });
       if (this.spec.mode === 'voicebot') this.journal.said({ speaker: 'caller', text: `[keys] ${input.digits}` });

@@ -38,6 +38,8 @@ export class PhoneCall {
   private readonly pressed: string[] = [];
   /** How the bot lets go of the caller for the provider's flow to dial a person: a prompted bot plays its hand-over line and closes the stream. */
   private letGo: (handoff: HandoffInfo) => void = () => this.conversation.handOver();
+  /** The callee's inputs so far when the call came back to the bot from an unanswered handoff. */
+  private inputsWhenBack?: number;
 
   constructor(
     private readonly spec: CallSpec,
@@ -239,7 +241,19 @@ export class PhoneCall {
    */
   async backFromHandoff(): Promise<boolean> {
     const tookIt = await this.humanLeg();
-    return !tookIt && !this.hungUp() && !this.withHuman() && this.input.handoff?.noAgent === 'bot';
+    const back = !tookIt && !this.hungUp() && !this.withHuman() && this.input.handoff?.noAgent === 'bot';
+    if (back) this.inputsWhenBack = this.conversation.inputsHeard;
+    return back;
+  }
+
+  /**
+   * Handed off and never talked with the bot again: the call is ESCALATED whatever the script
+   * reached (a call back is owed). False for a call never handed off, and for a caller back from
+   * an unanswered handoff who answered the bot again (the script's own outcome stands).
+   */
+  escalatedByHandoff(): boolean {
+    if (!this.lifecycle.handoffInfo) return false;
+    return this.inputsWhenBack === undefined || this.conversation.inputsHeard <= this.inputsWhenBack;
   }
 
   /** What Jupiter hears of a handoff (nothing when there was none, so reports keep their shape). */

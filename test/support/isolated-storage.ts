@@ -95,8 +95,9 @@ function unusedPort(): Promise<number> {
 
 async function startRedisOn(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: 'ignore', // a server outliving this process must not hold the test runner's pipes open
   });
+  process.once('exit', () => child.kill('SIGKILL')); // a file that ends without its after() hooks leaves no server behind
   const deadline = Date.now() + 10_000;
   while (!(await answersPing(port))) {
     if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited (${child.exitCode})`);

@@ -185,8 +185,8 @@ export function twilioWebhooks(control: CallControl): Router {
   /** How the <Dial> ended (its action URL): the caller goes on with what the workflow decides. */
   router.post('/agent-dial', async (req, res) => {
     const callId = handoffCallId(req);
-    const { DialCallStatus } = DialAction.parse(req.body ?? {});
-    const answer = await control.agentLeg!(callId, { status: AGENT_LEG[DialCallStatus] ?? 'failed' });
+    const { CallSid, DialCallStatus } = DialAction.parse(req.body ?? {});
+    const answer = await control.agentLeg!(callId, { status: AGENT_LEG[DialCallStatus] ?? 'failed' }, CallSid);
     res.type('text/xml').send(afterAgentTwiml(callId, answer));
   });
 
@@ -207,7 +207,9 @@ const AGENT_LEG: Record<string, AgentLegEvent['status']> = {
   canceled: 'no-answer',
 };
 
+/** After the agent leg: hang up, the voicemail message, or back to the bot (a keypad caller's menu again, as a <Gather>; a stream). */
 function afterAgentTwiml(callId: string, answer: AgentLegAnswer): string {
+  if (answer.next === 'bot' && answer.prompt) return promptTwiml(callId, answer.prompt);
   if (answer.next === 'bot') return connectStreamTwiml(twilioStreamUrl(), callId);
   if (answer.next === 'voicemail') return sayAndHangUpTwiml(answer.text ?? 'Sorry, nobody could take your call. We will call you back.');
   return emptyTwiml();

@@ -128,6 +128,12 @@ export class Conversation {
     this.play('handover', false, transfer);
   }
 
+  /** A keypad caller back from a handoff nobody answered: the question plays again (ask() then waits on it). */
+  askAgain(question: string): NextPrompt {
+    this.play(question);
+    return this.state.prompt!;
+  }
+
   /** The hand-over line as prepared (synthesized before dialling when the call has a handoff path). */
   handoverLine(): PreparedPrompt {
     return (this.prepared.handover ??= { id: 'handover', text: handOverLine(this.spec.language) });

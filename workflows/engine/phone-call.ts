@@ -34,6 +34,8 @@ export class PhoneCall {
   /** CREATED → ACTIVE (answered) → ENDED (outcome known); the API reads it and writes turns and events through it. */
   readonly lifecycle: Lifecycle;
   private decision?: Decision;
+  /** The keypad question a handoff interrupted, while the human leg lasts: asked again when nobody answers. */
+  private interrupted?: string;
   /** A keypad call's menu keys so far ("summary 7, summary 1"): part of the context a person gets. */
   private readonly pressed: string[] = [];
   /** How the bot lets go of the caller for the provider's flow to dial a person: a prompted bot plays its hand-over line and closes the stream. */
@@ -78,6 +80,8 @@ export class PhoneCall {
             const lead = spec.mode === 'ivr' ? { lead: this.conversation.handoverLine() } : {};
             return transfers.transferToAgent(input.provider, { callId: this.callId, callSid: this.state.currentCallSid!, agent: handoff.agent, ringSeconds: handoff.ringSeconds, ...lead });
           },
+          // A keypad caller nobody answered hears the menu they left again: the <Gather> or the IVR flow's Greeting plays it next.
+          ...(spec.mode === 'ivr' && { backToBot: () => (this.interrupted ? { prompt: this.conversation.askAgain(this.interrupted) } : {}) }),
         },
       }),
     });
@@ -139,7 +143,11 @@ export class PhoneCall {
   async askKeys<T>(question: string, parse: (digits: string) => T | undefined, { menu = false } = {}): Promise<Answer<T>> {
     for (;;) {
       const answer = await this.conversation.ask(question, keys(parse), undefined, menu ? (input) => this.heardOnMenu(question, input, parse) : undefined);
-      if (answer.kind !== 'handed-off' || !(await this.backFromHandoff())) return answer;
+      if (answer.kind !== 'handed-off') return answer;
+      this.interrupted = question;
+      const back = await this.backFromHandoff();
+      this.interrupted = undefined;
+      if (!back) return answer;
     }
   }
 

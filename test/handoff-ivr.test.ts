@@ -26,11 +26,12 @@ const DESK_SECRET = 'test-agent-desk-secret-ivr';
 const VOICEMAIL = 'Sorry, our team is busy. We will call you back.';
 const OFFER = 'Or press 9 to speak to a person.';
 const HANDOVER = 'Please hold, I am connecting you to a colleague.';
-/** Our keypad questionnaire line on Twilio. */
+/** Our keypad questionnaire lines: on Twilio, and an ExoPhone (its flow's requests write it in the local form). */
 const IVR_LINE = '+14155550177';
+const EXOPHONE = '08047112255';
 const desk = new FakeAgentDesk(DESK_SECRET);
 const env: Record<string, string> = {
-  INBOUND_ROUTES: JSON.stringify({ [IVR_LINE]: { bot: 'questionnaire', language: 'en', mode: 'ivr' } }),
+  INBOUND_ROUTES: JSON.stringify({ [IVR_LINE]: { bot: 'questionnaire', language: 'en', mode: 'ivr' }, '+918047112255': { bot: 'questionnaire', language: 'en', mode: 'ivr' } }),
   HANDOFF_AGENT: AGENT,
   HANDOFF_RING_SECONDS: '25',
   // Nobody answers: the caller goes back to the menu they left.
@@ -290,6 +291,33 @@ describe('the keypad questionnaire on an inbound IVR line', () => {
     assert.equal(reports.length, 1, 'Jupiter heard once');
     assert.deepEqual(reports[0].body.answers.map((a: any) => [a.answer, a.via]), [['yes', 'keys'], ['yes', 'keys'], ['yes', 'keys']]);
     assert.deepEqual([reports[0].body.handoff.reason, reports[0].body.handoff.agent_status], ['caller_asked_for_person', 'no-answer']);
+    assert.equal(desk.deliveriesFor(callId).length, 1);
+  });
+
+  test("over Exotel's IVR flow: the caller presses 9 on question 1, the flow takes the call to the agent, who takes it: ESCALATED, no answers", async () => {
+    const caller = '09812347102';
+    const callSid = h.exotel.incomingCall(caller, EXOPHONE);
+    const callId = inboundCallId('exotel', callSid);
+    await h.exotel.fetchPrompt(callSid); // the flow's first Greeting starts the call
+    assert.ok((await callState(callId)).prompt.text.endsWith(OFFER), 'the question offers the person key');
+    const pressed = await h.exotel.press(callSid, '9');
+    assert.deepEqual([pressed.status, pressed.body.prompt, pressed.body.hangup], [302, 'handover', true]);
+    const flow = new ExotelHandoffFlow(`${h.gatewayUrl}/webhooks/exotel/${WEBHOOK_SECRET}`);
+    const trace = await flow.afterClosingGreeting({ callSid, from: caller, to: EXOPHONE }, 'answers');
+    assert.deepEqual([trace.toAgent, trace.connect?.status, trace.agentDial?.status], [200, 200, 302], JSON.stringify(trace.connect?.body));
+    assert.deepEqual(trace.dialled, [AGENT]);
+    const [delivery] = await eventually(() => (desk.deliveriesFor(callId).length ? desk.deliveriesFor(callId) : undefined), 15_000, 'the desk webhook');
+    assert.equal(trace.agentHeard, delivery.body.summary);
+    assert.deepEqual([delivery.body.call_type, delivery.body.entities.keys_pressed], ['questionnaire', 'q1 9']);
+    assert.equal(trace.voicemail, 'Thank you for calling. Goodbye.');
+
+    assert.equal((await h.api('POST', `/api/nerve/calls/${callId}/disposition`, { outcome: 'answered_by_phone' })).status, 200);
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'ESCALATED');
+    const reports = h.jupiter.reportsFor(callId);
+    assert.equal(reports.length, 1, 'Jupiter heard once');
+    assert.deepEqual([reports[0].body.caller_phone, reports[0].body.answers], ['+919812347102', []]);
+    assert.deepEqual([reports[0].body.handoff.agent_status, reports[0].body.handoff.disposition.outcome], ['completed', 'answered_by_phone']);
     assert.equal(desk.deliveriesFor(callId).length, 1);
   });
 });

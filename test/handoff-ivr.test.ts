@@ -9,8 +9,9 @@
 // applet, nobody answers, the Passthru after it answers 200 and the flow's Greeting plays the menu
 // again: the vendor accepts. A vendor who presses 9 on the reason menu reaches an agent the same way
 // and the rejection stands. The agent desk gets the context (the order, the keys pressed) once.
-// The keypad questionnaire on an inbound IVR line offers the person key too, and comes back to its
-// question the same way; a vendor call over a Twilio media stream (mode voicebot) handed off by the
+// A vendor who hangs up while the agent rings is owed a call back (ESCALATED), not sent to the menu.
+// The keypad questionnaire on an inbound IVR line offers the person key too, comes back to its
+// question the same way over Twilio, and reaches the agent through Exotel's flow; a vendor call over a Twilio media stream (mode voicebot) handed off by the
 // key gets a new <Connect><Stream> when nobody answers, and the menu again on it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -261,6 +262,26 @@ describe("keypad calls over Exotel's IVR flow", () => {
     assert.deepEqual([report.body.status, report.body.handoff.agent_status, report.body.handoff.disposition.outcome], ['REJECTED', 'completed', 'shop_closing_early']);
     assert.deepEqual(h.jupiter.orderUpdates.filter((u) => u.orderId === order.order_id).map((u) => u.body.status), ['VENDOR_REJECTED']);
     assert.equal(desk.deliveriesFor(callId).length, 1);
+  });
+});
+
+describe("a keypad caller who hangs up while the agent rings (Exotel's IVR flow)", () => {
+  test('the Passthru after the Connect says client-hangup: 302, not back to the menu; ESCALATED for a call back, reported once', async () => {
+    const { order, callId, callSid, connect } = await startVendorCall(h, 'IH2003');
+    await h.exotel.answer(callSid);
+    const pressed = await h.exotel.press(callSid, '9');
+    assert.deepEqual([pressed.status, pressed.body.prompt], [302, 'handover']);
+    const flow = new ExotelHandoffFlow(`${h.gatewayUrl}/webhooks/exotel/${WEBHOOK_SECRET}`);
+    const trace = await flow.afterClosingGreeting({ callSid, from: connect.form.From, to: connect.form.CallerId }, 'caller-hangs-up');
+    assert.deepEqual([trace.toAgent, trace.agentDial?.status, trace.agentDial?.body.next], [200, 302, 'hangup']);
+    await h.exotel.hangUp(callSid); // Exotel's own terminal callback follows: a duplicate
+
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'ESCALATED', 'the caller asked for a person and never got one');
+    const reports = h.jupiter.reportsFor(order.order_id);
+    assert.equal(reports.length, 1, 'Jupiter heard once');
+    assert.deepEqual([reports[0].body.handoff.reason, reports[0].body.handoff.agent_status], ['caller_asked_for_person', 'no-answer']);
+    assert.equal(h.jupiter.orderUpdates.filter((u) => u.orderId === order.order_id).length, 0);
   });
 });
 

@@ -62,7 +62,7 @@ export class ExotelHandoffFlow {
   }
 
   /** An IVR flow: the Passthru after the Gather answered 302 and the closing Greeting played; the "to agent" Passthru is next. */
-  afterClosingGreeting(call: CallParties, agent: 'answers' | 'no-answer'): Promise<FlowTrace> {
+  afterClosingGreeting(call: CallParties, agent: 'answers' | 'no-answer' | 'caller-hangs-up'): Promise<FlowTrace> {
     return this.toAgentBranch(call, agent, 'greeting');
   }
 

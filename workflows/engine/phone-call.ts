@@ -138,11 +138,14 @@ export class PhoneCall {
    * A keypad question (`menu`: its prompt offers the person key). With a way to a person, a menu's
    * person key hands the call off and its wrong keys count toward the misunderstanding rule (silence
    * does not). Handed off: waits out the human leg, then answers 'handed-off', or asks again when
-   * nobody answered and the caller is back with the bot.
+   * nobody answered and the caller is back with the bot. A caller who hangs up on the question asked
+   * again is still owed a person (answered 'handed-off'): their hang-up may be the one that ended the
+   * agent's ringing, which the provider reports just before it.
    */
   async askKeys<T>(question: string, parse: (digits: string) => T | undefined, { menu = false } = {}): Promise<Answer<T>> {
-    for (;;) {
+    for (let cameBack = false; ; cameBack = true) {
       const answer = await this.conversation.ask(question, keys(parse), undefined, menu ? (input) => this.heardOnMenu(question, input, parse) : undefined);
+      if (cameBack && answer.kind === 'hung-up') return { kind: 'handed-off' };
       if (answer.kind !== 'handed-off') return answer;
       this.interrupted = question;
       const back = await this.backFromHandoff();

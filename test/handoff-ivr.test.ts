@@ -3,7 +3,8 @@
 // the hand-over line and the same <Dial> (whisper URL, agent-leg callbacks) as a transfer of a
 // voice bot; the agent answers, the disposition closes the call and Jupiter hears once. Three
 // wrong keys hand off by the misunderstanding rule, nobody answers and (HANDOFF_NO_AGENT=bot) the
-// <Dial action> is answered with the menu's <Gather> again: the rider accepts. An operator's
+// <Dial action> is answered with the menu's <Gather> again: the rider accepts (a vendor who presses
+// 9 again there is promised a call back instead: ESCALATED, nobody dialled twice). An operator's
 // handoff moves the call by REST. Over Exotel's IVR flow an operator hands a call off: the next
 // Passthru answers 302 with the hand-over line, the flow takes the "to agent" branch to the Connect
 // applet, nobody answers, the Passthru after it answers 200 and the flow's Greeting plays the menu
@@ -158,6 +159,29 @@ describe('keypad calls over Twilio (<Gather>)', () => {
     assert.deepEqual(h.jupiter.orderUpdates.filter((u) => u.orderId === job.order_id).map((u) => u.body.status), ['RIDER_ASSIGNED']);
     const { lifecycle } = await callState(callId);
     assert.deepEqual(lifecycle.history.map((t: any) => t.to), ['ACTIVE', 'HANDED_OFF', 'ENDED']);
+    assert.equal((await eventually(() => desk.deliveriesFor(callId), 15_000, 'the desk webhook')).length, 1);
+  });
+
+  test('back at the menu after nobody answered, the vendor presses 9 again: the call back is promised, ESCALATED; one dial, one report', async () => {
+    const order = vendorOrder('IH1004');
+    const { callId, callSid } = await startOverTwilio('vendor-order-confirmation', order);
+    await h.twilio.answerIvr(callSid);
+    assert.ok((await h.twilio.press(callSid, '9')).dial);
+    const back = await h.twilio.dialEnds(callSid, 'no-answer');
+    assert.ok(back.gather, back.twiml);
+    const again = await h.twilio.press(callSid, '9');
+    assert.equal(again.dial, undefined, 'a handoff happens once: nobody is dialled again');
+    const closing = (await callState(callId)).prompt;
+    assert.deepEqual([closing.id, closing.text], ['no_agent', VOICEMAIL], 'the voicemail words promise the call back');
+    assert.deepEqual(again.heard.map((s) => s.value), [closing.audioUrl ?? closing.text]);
+    assert.equal(again.hungUp, true, again.twiml);
+
+    const result = await h.result(callId);
+    assert.equal(result.outcome, 'ESCALATED');
+    const reports = h.jupiter.reportsFor(order.order_id);
+    assert.equal(reports.length, 1, 'Jupiter heard once');
+    assert.deepEqual([reports[0].body.handoff.reason, reports[0].body.handoff.agent_status], ['caller_asked_for_person', 'no-answer']);
+    assert.equal(h.jupiter.orderUpdates.filter((u) => u.orderId === order.order_id).length, 0);
     assert.equal((await eventually(() => desk.deliveriesFor(callId), 15_000, 'the desk webhook')).length, 1);
   });
 

@@ -70,9 +70,10 @@ export class Conversation {
 
   /**
    * Plays a question and waits for a valid answer, asking again on no input or an unclear one.
-   * `heard` sees every input first (a keypad menu's person key hands the call off there).
+   * `heard` sees every input first (a keypad menu's person key hands the call off there); its
+   * 'stop' ends the question as handed off (the key again, after nobody answered).
    */
-  async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt = `${question}_retry`, heard?: (input: CalleeInput) => void): Promise<Answer<T>> {
+  async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt = `${question}_retry`, heard?: (input: CalleeInput) => 'stop' | void): Promise<Answer<T>> {
     // Handed off while the script was between questions: nothing more is asked (it would cut the hand-over line).
     if (this.withHuman()) return { kind: 'handed-off' };
     // The first question is already playing since the call was answered: restarting it would
@@ -88,9 +89,8 @@ export class Conversation {
         if (!input && this.withHuman()) return { kind: 'handed-off' };
         if (!input && this.timeLeft() <= 0) return { kind: 'time-up' };
         if (input) this.recordInput(question, input);
-        if (input) heard?.(input);
         // The words just heard asked for a person (the handoff rules read every turn): no answer is parsed from them.
-        if (this.withHuman()) return { kind: 'handed-off' };
+        if ((input && heard?.(input) === 'stop') || this.withHuman()) return { kind: 'handed-off' };
         const value = input ? parse(input) : undefined;
         if (value !== undefined && input) {
           if (input.kind === 'keys') this.state.digits.push(input.digits);

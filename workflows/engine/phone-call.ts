@@ -36,6 +36,8 @@ export class PhoneCall {
   private decision?: Decision;
   /** The keypad question a handoff interrupted, while the human leg lasts: asked again when nobody answers. */
   private interrupted?: string;
+  /** The person key pressed again after nobody answered: the call ends with a call back owed. */
+  private askedAgain = false;
   /** A keypad call's menu keys so far ("summary 7, summary 1"): part of the context a person gets. */
   private readonly pressed: string[] = [];
   /** How the bot lets go of the caller for the provider's flow to dial a person: a prompted bot plays its hand-over line and closes the stream. */
@@ -140,13 +142,18 @@ export class PhoneCall {
    * does not). Handed off: waits out the human leg, then answers 'handed-off', or asks again when
    * nobody answered and the caller is back with the bot. A caller who hangs up on the question asked
    * again is still owed a person (answered 'handed-off'): their hang-up may be the one that ended the
-   * agent's ringing, which the provider reports just before it.
+   * agent's ringing, which the provider reports just before it. One who presses the person key again
+   * (a handoff happens once) hears the call back promised (`no_agent`) and the call ends 'handed-off'.
    */
   async askKeys<T>(question: string, parse: (digits: string) => T | undefined, { menu = false } = {}): Promise<Answer<T>> {
     for (let cameBack = false; ; cameBack = true) {
       const answer = await this.conversation.ask(question, keys(parse), undefined, menu ? (input) => this.heardOnMenu(question, input, parse) : undefined);
       if (cameBack && answer.kind === 'hung-up') return { kind: 'handed-off' };
       if (answer.kind !== 'handed-off') return answer;
+      if (this.askedAgain) {
+        this.finish('no_agent');
+        return answer;
+      }
       this.interrupted = question;
       const back = await this.backFromHandoff();
       this.interrupted = undefined;
@@ -154,12 +161,17 @@ export class PhoneCall {
     }
   }
 
-  private heardOnMenu(question: string, input: CalleeInput, parse: (digits: string) => unknown): void {
+  private heardOnMenu(question: string, input: CalleeInput, parse: (digits: string) => unknown): 'stop' | void {
     const handoff = this.input.handoff;
     if (!handoff || input.kind !== 'keys' || !input.digits) return;
     this.pressed.push(`${question} ${input.digits}`);
     this.context.note('keys_pressed', this.pressed.join(', '));
     if (input.digits === handoff.handoffKey) {
+      // Back from nobody answering (a handoff happens once): the caller asking again is owed a call back.
+      if (this.lifecycle.handoffInfo && handoff.noAgent === 'bot') {
+        this.askedAgain = true;
+        return 'stop';
+      }
       this.handOff('caller_asked_for_person', 'caller');
       return;
     }

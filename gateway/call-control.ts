@@ -203,10 +203,13 @@ export class TemporalCallControl implements CallControl, AgentControl {
     }
   }
 
-  agentLeg(callId: string, event: AgentLegEvent): Promise<AgentLegAnswer> {
+  async agentLeg(callId: string, event: AgentLegEvent, callSid?: string): Promise<AgentLegAnswer> {
     // One answer per leg event: a retried callback joins the first.
-    return this.update(callId, this.deadlines.updateMs, () =>
+    const answer = await this.update(callId, this.deadlines.updateMs, () =>
       this.client.workflow.getHandle(callId).executeUpdate(agentLegUpdate, { args: [event], updateId: `agent-leg:${event.status}` }));
+    // A keypad caller back with the bot: the IVR's next prompt request (Exotel's Greeting) reads the question asked again.
+    if (answer.prompt && callSid) await this.cache.set(promptKey(callSid), JSON.stringify(answer.prompt), PROMPT_TTL_SECONDS);
+    return answer;
   }
 
   async currentPrompt(callId: string, callSid: string): Promise<NextPrompt | undefined> {

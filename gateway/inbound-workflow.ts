@@ -62,8 +62,8 @@ export function inboundWorkflow(config: Config, scriptFor: (language: Language) 
           request: { call_key: callId, phone: inbound.from, name: '', language, provider },
           script: scriptFor(language),
           maxCallSeconds: config.VOICE_MAX_CALL_SECONDS,
-          // A keypad flow has no stream to close: only the spoken questionnaire can be handed off.
-          ...(mode !== 'ivr' && withTransfer(config, provider, { promptedBot: true })),
+          // The keypad version's menus offer the person key (as the vendor's do); the spoken one's input keeps its shape.
+          ...withTransfer(config, provider, mode === 'ivr' ? { promptedBot: true, keypad: mode } : { promptedBot: true }),
           policy: { ...base.policy, maxReprompts: QUESTIONNAIRE_MAX_REPROMPTS },
         },
       });

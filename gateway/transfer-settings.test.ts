@@ -1,5 +1,5 @@
-// Which calls carry a way to a person, and how: keypad calls get the person key and, over an IVR
-// flow, the voicemail message when nobody answers; the voice bots' settings keep their shape.
+// Which calls carry a way to a person, and how: keypad calls get the person key and, like the voice
+// bots, HANDOFF_NO_AGENT for when nobody answers; the voice bots' settings keep their shape.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../lib/config';
@@ -12,11 +12,13 @@ test('no HANDOFF_AGENT: no handoff path for any call', () => {
   assert.deepEqual(withTransfer(none, 'twilio', { promptedBot: true, keypad: 'ivr' }), {});
 });
 
-test('a keypad call over an IVR flow: the person key, the message when nobody answers, the flow on Exotel', () => {
+test('a keypad call over an IVR flow: the person key, back to the menu when nobody answers (HANDOFF_NO_AGENT=bot), the flow on Exotel', () => {
   const twilio = withTransfer(config, 'twilio', { promptedBot: true, keypad: 'ivr' }).handoff!;
-  assert.deepEqual([twilio.handoffKey, twilio.noAgent, twilio.via], ['9', 'voicemail', undefined]);
+  assert.deepEqual([twilio.handoffKey, twilio.noAgent, twilio.via], ['9', 'bot', undefined]);
   const exotel = withTransfer(config, 'exotel', { promptedBot: true, keypad: 'ivr' }).handoff!;
-  assert.deepEqual([exotel.handoffKey, exotel.noAgent, exotel.via], ['9', 'voicemail', 'flow']);
+  assert.deepEqual([exotel.handoffKey, exotel.noAgent, exotel.via], ['9', 'bot', 'flow']);
+  const voicemail = withTransfer(loadConfig({ NERVE_ENV: 'test', HANDOFF_AGENT: '+919800000555', HANDOFF_NO_AGENT: 'voicemail' }), 'twilio', { keypad: 'ivr' }).handoff!;
+  assert.equal(voicemail.noAgent, 'voicemail');
   const stream = withTransfer(config, 'twilio', { promptedBot: true, keypad: 'voicebot' }).handoff!;
   assert.equal(stream.noAgent, 'bot', 'over a media stream the caller can come back to the bot');
   assert.equal(withTransfer(loadConfig({ NERVE_ENV: 'test', HANDOFF_AGENT: '+919800000555', HANDOFF_KEY: '' }), 'twilio', { keypad: 'ivr' }).handoff!.handoffKey, undefined);

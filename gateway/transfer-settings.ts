@@ -11,9 +11,9 @@ import type { CallMode, TelephonyProvider } from '../workflows/types';
 /**
  * `promptedBot`: the call's script speaks prompts (questionnaire, lead, the keypad calls), so it can
  * close its stream with a hand-over line. `bridgedAgent`: a speech-to-speech session (the
- * receptionist), which the `hand-over` directive closes the same way. `keypad`: a vendor or rider
- * call, whose menus offer HANDOFF_KEY; over the IVR flow a caller nobody answered hears the
- * voicemail message (going back to the menu is not built for the IVR flows).
+ * receptionist), which the `hand-over` directive closes the same way. `keypad`: a call whose menus
+ * offer HANDOFF_KEY (vendor, rider, the keypad questionnaire); with HANDOFF_NO_AGENT=bot a caller
+ * nobody answered goes back to the menu they left.
  */
 export function withTransfer(
   config: Config,
@@ -27,7 +27,7 @@ export function withTransfer(
     handoff: {
       agent: config.HANDOFF_AGENT,
       ringSeconds: config.HANDOFF_RING_SECONDS,
-      noAgent: keypad === 'ivr' ? 'voicemail' : config.HANDOFF_NO_AGENT,
+      noAgent: config.HANDOFF_NO_AGENT,
       voicemailText: config.HANDOFF_VOICEMAIL_TEXT,
       wrapUpSeconds: config.HANDOFF_WRAP_UP_SECONDS,
       misunderstandingLimit: config.HANDOFF_MISUNDERSTANDING_LIMIT,

@@ -107,8 +107,11 @@ export interface CallControl {
 
   /** What the agent hears before the caller is bridged: the handoff's summary (undefined: no handoff). */
   handoffWhisper?(callId: string): Promise<string | undefined>;
-  /** The agent leg's progress; answers what to do with the caller next. */
-  agentLeg?(callId: string, event: AgentLegEvent): Promise<AgentLegAnswer>;
+  /**
+   * The agent leg's progress; answers what to do with the caller next. `callSid`: the caller's call,
+   * whose IVR then plays the answer's prompt (a keypad caller back from nobody answering).
+   */
+  agentLeg?(callId: string, event: AgentLegEvent, callSid?: string): Promise<AgentLegAnswer>;
   /** The call's handoff as the provider's flow needs it (Exotel's Passthru and Connect applet); undefined: no such call. */
   handoffState?(callId: string): Promise<HandoffState | undefined>;
 }

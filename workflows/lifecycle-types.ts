@@ -1,4 +1,5 @@
 // The call lifecycle's plain data, shared by workflows, activities and the gateway. No runtime code here.
+import type { NextPrompt } from './types';
 
 /** Every call, whatever its type or audio stack, moves only forward through these. */
 export type LifecycleState = 'CREATED' | 'ACTIVE' | 'HANDED_OFF' | 'ENDED';
@@ -171,4 +172,6 @@ export interface AgentLegAnswer {
   next: 'continue' | 'hangup' | 'bot' | 'voicemail';
   /** The words for a voicemail message. */
   text?: string;
+  /** Back to a keypad bot: the question asked again, which the provider's IVR plays next (its <Gather>, Exotel's Greeting). */
+  prompt?: NextPrompt;
 }

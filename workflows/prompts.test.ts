@@ -1,5 +1,6 @@
 // The person key is offered only on the menus that take it, in the call's language, and keypad
-// calls without a way to a person keep their prompts word for word.
+// calls without a way to a person keep their prompts word for word; a caller who can come back
+// from nobody answering has the words for asking again.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { vendorPrompts, withPersonKey, withRetries } from './prompts';
@@ -29,4 +30,11 @@ test('in Hindi, with the star key; a handoff path without a key gets only the ha
   const noKey = withPersonKey(vendorPrompts(order('en')), 'en', {}, ['summary']);
   assert.equal(noKey.summary, vendorPrompts(order('en')).summary);
   assert.ok(noKey.handover);
+});
+
+test('a caller who can come back from nobody answering gets the voicemail words for asking again; the voicemail setting needs none', () => {
+  const back = withPersonKey(vendorPrompts(order('en')), 'en', { handoffKey: '9', noAgent: 'bot', voicemailText: 'We will call you back.' }, ['summary']);
+  assert.equal(back.no_agent, 'We will call you back.');
+  const voicemail = withPersonKey(vendorPrompts(order('en')), 'en', { handoffKey: '9', noAgent: 'voicemail', voicemailText: 'We will call you back.' }, ['summary']);
+  assert.equal('no_agent' in voicemail, false, 'calls that cannot come back keep the prompts their histories recorded');
 });

@@ -93,11 +93,14 @@ const PERSON_OFFER: Record<Language, (key: string) => string> = {
 /**
  * A keypad call with a way to a person: the hand-over line, and the person key offered on the
  * menus that take it (`menus`; a typed number such as the prep time never offers it, its keys are
- * minutes). Without a handoff path the texts stay as they are.
+ * minutes). A caller who can come back from nobody answering (`noAgent: 'bot'`) and asks again is
+ * promised a call back: `no_agent`, the voicemail words. Without a handoff path the texts stay as they are.
  */
-export function withPersonKey(texts: Texts, language: Language, handoff: { handoffKey?: string } | undefined, menus: string[]): Texts {
+export function withPersonKey(
+  texts: Texts, language: Language, handoff: { handoffKey?: string; noAgent?: 'bot' | 'voicemail'; voicemailText?: string } | undefined, menus: string[],
+): Texts {
   if (!handoff) return texts;
-  const all: Texts = { ...texts, handover: HANDOVER_LINE[language] };
+  const all: Texts = { ...texts, handover: HANDOVER_LINE[language], ...(handoff.noAgent === 'bot' && handoff.voicemailText && { no_agent: handoff.voicemailText }) };
   const key = handoff.handoffKey;
   if (key) for (const menu of menus) all[menu] = `${texts[menu]} ${PERSON_OFFER[language](key)}`;
   return all;

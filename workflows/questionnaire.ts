@@ -1,8 +1,10 @@
 // A spoken yes/no questionnaire over a media stream: greeting and question 1, then 2 and 3,
-// the result, goodbye. Answers come as speech (transcribed by the gateway) or keys.
+// the result, goodbye. Answers come as speech (transcribed by the gateway) or keys. The keypad
+// version (an inbound IVR line) with a way to a person offers the person key on every question.
 import { classifyKeypad, classifyYesNo } from './yes-no';
 import { PhoneCall } from './engine/phone-call';
 import type { CalleeInput } from './engine/spec';
+import { withPersonKey } from './prompts';
 import { questionnairePrompts, type QuestionnaireScript } from './questionnaire-prompts';
 import type { CallInput, CallResult, QuestionnaireRequest } from './types';
 
@@ -31,7 +33,7 @@ export async function questionnaire(input: QuestionnaireInput): Promise<CallResu
       partyId: callee.call_key,
       calleePhone: callee.phone,
       language: callee.language,
-      prompts: questionnairePrompts(callee.language, callee.name, script, mode),
+      prompts: mode === 'ivr' ? withPersonKey(questionnairePrompts(callee.language, callee.name, script, mode), callee.language, input.handoff, menus(script)) : questionnairePrompts(callee.language, callee.name, script, mode),
       mode,
       firstPrompt: 'q1',
       maxCallSeconds: input.maxCallSeconds,
@@ -47,9 +49,10 @@ export async function questionnaire(input: QuestionnaireInput): Promise<CallResu
   let ending: 'hung-up' | 'time-up' | 'handed-off' | undefined;
   for (let i = 0; i < script.questions.length; i++) {
     const question = script.questions[i];
-    const reply = await call.ask(`q${i + 1}`, parseYesNo);
-    // Handed to a person: stop asking; a caller who comes back from nobody answering hears the question again.
-    if (reply.kind === 'handed-off' && (await call.backFromHandoff())) {
+    // A keypad menu takes the person key; askKeys itself asks again when the caller comes back from nobody answering.
+    const reply = mode === 'ivr' ? await call.askKeys(`q${i + 1}`, classifyKeypad, { menu: true }) : await call.ask(`q${i + 1}`, parseYesNo);
+    // Handed to a person: stop asking; a spoken caller who comes back from nobody answering hears the question again.
+    if (reply.kind === 'handed-off' && mode !== 'ivr' && (await call.backFromHandoff())) {
       i--;
       continue;
     }
@@ -75,4 +78,9 @@ export async function questionnaire(input: QuestionnaireInput): Promise<CallResu
   // A call handed to a person is escalated unless its caller, back from nobody answering, answered the bot again.
   const outcome = ending === 'handed-off' || call.escalatedByHandoff() ? 'ESCALATED' : heardNothing || (ending && !complete) ? 'NO_RESPONSE' : eligible ? 'ELIGIBLE' : 'NOT_ELIGIBLE';
   return call.complete({ outcome }, { reportFields: { call_key: callee.call_key, answers, eligible, ...call.handoffReport() } });
+}
+
+/** The keypad questions and their retries: each offers the person key. */
+function menus(script: QuestionnaireScript): string[] {
+  return script.questions.flatMap((_, i) => [`q${i + 1}`, `q${i + 1}_retry`]);
 }

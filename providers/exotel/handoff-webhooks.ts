@@ -66,7 +66,8 @@ export function exotelHandoffWebhooks(control: CallControl): Router {
   });
 
   // Passthru after the Connect applet: the agent leg's outcome drives the lifecycle; 200 goes back
-  // to the Voicebot (nobody answered, HANDOFF_NO_AGENT=bot), 302 to the voicemail Greeting or Hangup.
+  // to the bot (nobody answered, HANDOFF_NO_AGENT=bot: the Voicebot, or a keypad flow's Greeting,
+  // which then reads the question asked again), 302 to the voicemail Greeting or Hangup.
   router.get('/agent-dial', async (req, res) => {
     const query = AgentDialQuery.parse(req.query);
     const callId = await control.resolveCallId(query.CallSid, query.CustomField);
@@ -74,7 +75,7 @@ export function exotelHandoffWebhooks(control: CallControl): Router {
     const status = agentLegOf(query);
     // A conversation means the agent answered first: the lifecycle hears both, each once.
     if (status === 'completed') await control.agentLeg(callId, { status: 'answered' });
-    const next = await control.agentLeg(callId, { status });
+    const next = await control.agentLeg(callId, { status }, query.CallSid);
     // Past this Passthru the flow only says goodbye and hangs up; a call that rang in has no status
     // callback to say so, so this is the call's end (a StatusCallback that follows is a duplicate).
     // "client-hangup": the caller left while the agent rang, so there is nobody to take back to the bot either.

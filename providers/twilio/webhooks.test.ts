@@ -10,6 +10,7 @@ import type { CallControl, InboundCallRequest, InboundStart } from '../types';
 import { HttpError } from '../../lib/http-error';
 import type { DigitsInput, ProviderStatusEvent } from '../../workflows/messages';
 import type { NextPrompt } from '../../workflows/types';
+import type { AgentLegAnswer, AgentLegEvent } from '../../workflows/lifecycle-types';
 import { gatheredDigits } from '../../test/fakes/twilio';
 import { readTwiml } from '../../test/fakes/twiml-reader';
 import { ACCOUNT_SID, applyTwilioSettings, AUTH_TOKEN, FROM, PUBLIC_BASE_URL, request, useFakeTwilio } from '../../test/support/twilio';
@@ -60,6 +61,16 @@ class StubControl implements CallControl {
   async startInbound(call: InboundCallRequest) {
     this.inbound.push(call);
     return this.inboundAnswer;
+  }
+  async handoffWhisper() {
+    return 'summary';
+  }
+  /** Agent-leg events with the caller's CallSid, answered with `agentAnswer`. */
+  readonly agentLegs: { callId: string; event: AgentLegEvent; callSid?: string }[] = [];
+  agentAnswer: AgentLegAnswer = { next: 'bot' };
+  async agentLeg(callId: string, event: AgentLegEvent, callSid?: string) {
+    this.agentLegs.push({ callId, event, callSid });
+    return this.agentAnswer;
   }
 }
 
@@ -372,5 +383,24 @@ describe('twilio IVR webhooks', () => {
     // The workflow refusing the keys (call over) reaches Twilio as the gateway's 4xx.
     const refused = await post('/webhooks/twilio/gather?callId=call-ivr1&seq=1', { ...form, Digits: '1' });
     assert.equal(refused.status, 409);
+  });
+
+  test("the <Dial action> after nobody answered: a keypad caller's question as its <Gather>, a stream, or the voicemail message", async () => {
+    const dialAction = { ...form, DialCallSid: 'CA' + 'd'.repeat(32), DialCallStatus: 'no-answer' };
+    control.agentLegs.length = 0;
+    control.agentAnswer = { next: 'bot', prompt: prompt({ seq: 7 }) };
+    const menu = await post('/webhooks/twilio/agent-dial?callId=call-ivr1', dialAction);
+    assert.equal(menu.status, 200);
+    assert.ok(menu.body.startsWith('<?xml version="1.0" encoding="UTF-8"?><Response><Gather '), menu.body);
+    assert.ok(menu.body.includes(`action="${gatherUrl(7)}"`), menu.body);
+    assert.deepEqual(control.agentLegs, [{ callId: 'call-ivr1', event: { status: 'no-answer' }, callSid: sid }], "the caller's CallSid goes along, not the agent leg's");
+
+    control.agentAnswer = { next: 'bot' };
+    const stream = readTwiml((await post('/webhooks/twilio/agent-dial?callId=call-ivr1', dialAction)).body);
+    assert.deepEqual(stream.map((v) => v.verb), ['Connect'], 'a stream call goes back to a new stream');
+
+    control.agentAnswer = { next: 'voicemail', text: 'We will call you back.' };
+    const voicemail = await post('/webhooks/twilio/agent-dial?callId=call-ivr1', dialAction);
+    assert.equal(voicemail.body, '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-IN">We will call you back.</Say><Hangup/></Response>');
   });
 });

@@ -186,7 +186,7 @@ export function twilioWebhooks(control: CallControl): Router {
   router.post('/agent-dial', async (req, res) => {
     const callId = handoffCallId(req);
     const { CallSid: callSid, CallStatus, DialCallStatus } = DialAction.parse(req.body ?? {});
-    const answer = await control.agentLeg!(callId, { status: AGENT_LEG[DialCallStatus] ?? 'failed' });
+    const answer = await control.agentLeg!(callId, { status: AGENT_LEG[DialCallStatus] ?? 'failed' }, callSid);
     // The parent call is over (the caller hung up, e.g. while the agent rang): nobody to take back to
     // the bot or play a message to; its hang-up is recorded now (the status callback that follows is a duplicate).
     if (CallStatus === 'completed') {
@@ -214,7 +214,9 @@ const AGENT_LEG: Record<string, AgentLegEvent['status']> = {
   canceled: 'no-answer',
 };
 
+/** After the agent leg: hang up, the voicemail message, or back to the bot (a keypad caller's menu again, as a <Gather>; a stream). */
 function afterAgentTwiml(callId: string, answer: AgentLegAnswer): string {
+  if (answer.next === 'bot' && answer.prompt) return promptTwiml(callId, answer.prompt);
   if (answer.next === 'bot') return connectStreamTwiml(twilioStreamUrl(), callId);
   if (answer.next === 'voicemail') return sayAndHangUpTwiml(answer.text ?? 'Sorry, nobody could take your call. We will call you back.');
   return emptyTwiml();

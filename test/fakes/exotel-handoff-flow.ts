@@ -7,7 +7,8 @@
 // nobody picked up, "client-hangup" when the caller hung up while the agent rang; 200 back to the
 // Voicebot, 302 on to the voicemail Greeting and Hangup, which a caller who left never reaches).
 // A keypad IVR flow reaches the same "to agent" Passthru after its Gather's Passthru answered 302
-// and its closing Greeting played (`afterClosingGreeting`).
+// and its closing Greeting played (`afterClosingGreeting`); its Passthru after the Connect loops
+// back on 200 to the flow's first Greeting (the test plays it on: FakeExotel.fetchPrompt).
 import { z } from 'zod';
 
 /** The Connect applet's dynamic-URL answer, as the support article describes version 1.0. */
@@ -44,7 +45,7 @@ export interface FlowTrace {
   agentDial?: { status: number; body: any };
   voicemail?: string;
   /** Where the flow went last (an IVR flow's 200 after the agent goes back to its Greeting). */
-  end: 'voicebot' | 'hangup';
+  end: 'voicebot' | 'greeting' | 'hangup';
 }
 
 export class ExotelHandoffFlow {
@@ -57,15 +58,16 @@ export class ExotelHandoffFlow {
   async afterStream(call: CallParties, agent: 'answers' | 'no-answer' | 'caller-hangs-up'): Promise<FlowTrace> {
     const streamEnded = await this.get('stream-ended', { ...this.passthruFields(call), 'Stream[Status]': 'completed', 'Stream[DisconnectedBy]': 'bot' });
     if (streamEnded.status === 200) return { streamEnded: 200, end: 'voicebot' };
-    return this.toAgentBranch(call, agent, streamEnded.status);
+    return this.toAgentBranch(call, agent, 'voicebot', streamEnded.status);
   }
 
   /** An IVR flow: the Passthru after the Gather answered 302 and the closing Greeting played; the "to agent" Passthru is next. */
-  afterClosingGreeting(call: CallParties, agent: 'answers' | 'no-answer'): Promise<FlowTrace> {
-    return this.toAgentBranch(call, agent);
+  afterClosingGreeting(call: CallParties, agent: 'answers' | 'no-answer' | 'caller-hangs-up'): Promise<FlowTrace> {
+    return this.toAgentBranch(call, agent, 'greeting');
   }
 
-  private async toAgentBranch(call: CallParties, agent: 'answers' | 'no-answer' | 'caller-hangs-up', streamEnded?: number): Promise<FlowTrace> {
+  /** `back`: where the Passthru after the Connect leads on 200 (the Voicebot, or the IVR flow's first Greeting). */
+  private async toAgentBranch(call: CallParties, agent: 'answers' | 'no-answer' | 'caller-hangs-up', back: 'voicebot' | 'greeting', streamEnded?: number): Promise<FlowTrace> {
     const toAgent = await this.get('to-agent', this.passthruFields(call));
     const trace: FlowTrace = { streamEnded, toAgent: toAgent.status, end: 'hangup' };
     if (toAgent.status !== 200) return trace;
@@ -74,20 +76,20 @@ export class ExotelHandoffFlow {
     const parsed = ConnectAnswer.safeParse(connect.body);
     trace.connect = { status: connect.status, body: connect.body, answer: parsed.success ? parsed.data : undefined };
     // Exotel goes to the applet's "not answered" branch when the URL fails or answers what it cannot read.
-    if (connect.status !== 200 || !parsed.success) return this.afterConnect(call, trace, 'incomplete', '');
+    if (connect.status !== 200 || !parsed.success) return this.afterConnect(call, trace, back, 'incomplete', '');
     trace.dialled = parsed.data.destination.numbers;
-    if (agent === 'no-answer') return this.afterConnect(call, trace, 'incomplete', trace.dialled[0]);
-    if (agent === 'caller-hangs-up') return this.afterConnect(call, trace, 'client-hangup', trace.dialled[0]);
+    if (agent === 'no-answer') return this.afterConnect(call, trace, back, 'incomplete', trace.dialled[0]);
+    if (agent === 'caller-hangs-up') return this.afterConnect(call, trace, back, 'client-hangup', trace.dialled[0]);
     if (parsed.data.start_call_playback && parsed.data.start_call_playback.playback_to !== 'both') trace.agentHeard = parsed.data.start_call_playback.value;
-    return this.afterConnect(call, trace, 'completed', trace.dialled[0]);
+    return this.afterConnect(call, trace, back, 'completed', trace.dialled[0]);
   }
 
-  private async afterConnect(call: CallParties, trace: FlowTrace, callType: 'completed' | 'incomplete' | 'client-hangup', dialled: string): Promise<FlowTrace> {
+  private async afterConnect(call: CallParties, trace: FlowTrace, back: 'voicebot' | 'greeting', callType: 'completed' | 'incomplete' | 'client-hangup', dialled: string): Promise<FlowTrace> {
     const fields = { ...this.passthruFields(call), CallType: callType, DialCallDuration: callType === 'completed' ? '42' : '0', DialWhomNumber: dialled };
     const agentDial = await this.get('agent-dial', fields);
     trace.agentDial = { status: agentDial.status, body: agentDial.body };
     if (callType === 'client-hangup') return trace; // nobody left to play anything to
-    if (agentDial.status === 200) return { ...trace, end: 'voicebot' };
+    if (agentDial.status === 200) return { ...trace, end: back };
     if (agentDial.status === 302) trace.voicemail = (await this.get('agent-voicemail', { CallSid: call.callSid, From: call.from, To: call.to })).text;
     return trace;
   }

@@ -72,9 +72,10 @@ export class Conversation {
 
   /**
    * Plays a question and waits for a valid answer, asking again on no input or an unclear one.
-   * `heard` sees every input first (a keypad menu's person key hands the call off there).
+   * `heard` sees every input first (a keypad menu's person key hands the call off there); its
+   * 'stop' ends the question as handed off (the key again, after nobody answered).
    */
-  async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt = `${question}_retry`, heard?: (input: CalleeInput) => void): Promise<Answer<T>> {
+  async ask<T>(question: string, parse: (input: CalleeInput) => T | undefined, retryPrompt = `${question}_retry`, heard?: (input: CalleeInput) => 'stop' | void): Promise<Answer<T>> {
     // Handed off while the script was between questions: nothing more is asked (it would cut the hand-over line).
     if (this.withHuman()) return { kind: 'handed-off' };
     // The first question is already playing since the call was answered: restarting it would
@@ -90,9 +91,8 @@ export class Conversation {
         if (!input && this.withHuman()) return { kind: 'handed-off' };
         if (!input && this.timeLeft() <= 0) return { kind: 'time-up' };
         if (input) this.recordInput(question, input);
-        if (input) heard?.(input);
         // The words just heard asked for a person (the handoff rules read every turn): no answer is parsed from them.
-        if (this.withHuman()) return { kind: 'handed-off' };
+        if ((input && heard?.(input) === 'stop') || this.withHuman()) return { kind: 'handed-off' };
         const value = input ? parse(input) : undefined;
         if (value !== undefined && input) {
           if (input.kind === 'keys') this.state.digits.push(input.digits);
@@ -128,6 +128,12 @@ export class Conversation {
   handOverInAnswer(transfer: NonNullable<NextPrompt['transfer']>): void {
     this.handoverLine();
     this.play('handover', false, transfer);
+  }
+
+  /** A keypad caller back from a handoff nobody answered: the question plays again (ask() then waits on it). */
+  askAgain(question: string): NextPrompt {
+    this.play(question);
+    return this.state.prompt!;
   }
 
   /** The hand-over line as prepared (synthesized before dialling when the call has a handoff path). */

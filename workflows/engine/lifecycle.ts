@@ -37,8 +37,11 @@ export interface LifecycleOptions {
   agentDesk?: AgentDeskSettings;
   /** Called after every change worth saving at once (the registered call saves its row). */
   changed?: () => void;
-  /** Moves the live call to the person (our own calls: the provider's transfer); an outside stack moves its own audio. */
-  transfer?: { settings: TransferSettings; run: () => Promise<void> };
+  /**
+   * Moves the live call to the person (our own calls: the provider's transfer); an outside stack moves its own audio.
+   * `backToBot`: nobody answered and the caller comes back; what the bot plays them (a keypad call's question asked again).
+   */
+  transfer?: { settings: TransferSettings; run: () => Promise<void>; backToBot?: () => Pick<AgentLegAnswer, 'prompt'> };
 }
 
 export class Lifecycle {
@@ -51,6 +54,8 @@ export class Lifecycle {
   /** From the handoff until the agent leg fails: the caller is with (or on the way to) a person. */
   private humanLeg = false;
   private endReason?: string;
+  /** Nobody answered, back to the bot: one answer for every callback that says so (Twilio's status callback and <Dial action> may both). */
+  private backToBot?: AgentLegAnswer;
   private readonly desk = proxyActivities<typeof agentDesk>({
     startToCloseTimeout: '30s',
     heartbeatTimeout: '10s',
@@ -251,7 +256,7 @@ export class Lifecycle {
     if (event.status === 'completed') return { next: 'hangup' };
     this.humanLeg = false;
     if (settings?.noAgent === 'voicemail') return { next: 'voicemail', text: settings.voicemailText };
-    return { next: 'bot' };
+    return (this.backToBot ??= { next: 'bot', ...this.options.transfer?.backToBot?.() });
   }
 
   /** Resolves once the handoff's context has reached the agent's desk (the workflow waits on it before it closes). */

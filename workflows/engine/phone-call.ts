@@ -34,6 +34,10 @@ export class PhoneCall {
   /** CREATED → ACTIVE (answered) → ENDED (outcome known); the API reads it and writes turns and events through it. */
   readonly lifecycle: Lifecycle;
   private decision?: Decision;
+  /** The keypad question a handoff interrupted, while the human leg lasts: asked again when nobody answers. */
+  private interrupted?: string;
+  /** The person key pressed again after nobody answered: the call ends with a call back owed. */
+  private askedAgain = false;
   /** A keypad call's menu keys so far ("summary 7, summary 1"): part of the context a person gets. */
   private readonly pressed: string[] = [];
   /** How the bot lets go of the caller for the provider's flow to dial a person: a prompted bot plays its hand-over line and closes the stream. */
@@ -80,6 +84,8 @@ export class PhoneCall {
             const lead = spec.mode === 'ivr' ? { lead: this.conversation.handoverLine() } : {};
             return transfers.transferToAgent(input.provider, { callId: this.callId, callSid: this.state.currentCallSid!, agent: handoff.agent, ringSeconds: handoff.ringSeconds, ...lead });
           },
+          // A keypad caller nobody answered hears the menu they left again: the <Gather> or the IVR flow's Greeting plays it next.
+          ...(spec.mode === 'ivr' && { backToBot: () => (this.interrupted ? { prompt: this.conversation.askAgain(this.interrupted) } : {}) }),
         },
       }),
     });
@@ -136,21 +142,38 @@ export class PhoneCall {
    * A keypad question (`menu`: its prompt offers the person key). With a way to a person, a menu's
    * person key hands the call off and its wrong keys count toward the misunderstanding rule (silence
    * does not). Handed off: waits out the human leg, then answers 'handed-off', or asks again when
-   * nobody answered and the caller is back with the bot.
+   * nobody answered and the caller is back with the bot. A caller who hangs up on the question asked
+   * again is still owed a person (answered 'handed-off'): their hang-up may be the one that ended the
+   * agent's ringing, which the provider reports just before it. One who presses the person key again
+   * (a handoff happens once) hears the call back promised (`no_agent`) and the call ends 'handed-off'.
    */
   async askKeys<T>(question: string, parse: (digits: string) => T | undefined, { menu = false } = {}): Promise<Answer<T>> {
-    for (;;) {
+    for (let cameBack = false; ; cameBack = true) {
       const answer = await this.conversation.ask(question, keys(parse), undefined, menu ? (input) => this.heardOnMenu(question, input, parse) : undefined);
-      if (answer.kind !== 'handed-off' || !(await this.backFromHandoff())) return answer;
+      if (cameBack && answer.kind === 'hung-up') return { kind: 'handed-off' };
+      if (answer.kind !== 'handed-off') return answer;
+      if (this.askedAgain) {
+        this.finish('no_agent');
+        return answer;
+      }
+      this.interrupted = question;
+      const back = await this.backFromHandoff();
+      this.interrupted = undefined;
+      if (!back) return answer;
     }
   }
 
-  private heardOnMenu(question: string, input: CalleeInput, parse: (digits: string) => unknown): void {
+  private heardOnMenu(question: string, input: CalleeInput, parse: (digits: string) => unknown): 'stop' | void {
     const handoff = this.input.handoff;
     if (!handoff || input.kind !== 'keys' || !input.digits) return;
     this.pressed.push(`${question} ${input.digits}`);
     this.context.note('keys_pressed', this.pressed.join(', '));
     if (input.digits === handoff.handoffKey) {
+      // Back from nobody answering (a handoff happens once): the caller asking again is owed a call back.
+      if (this.lifecycle.handoffInfo && handoff.noAgent === 'bot') {
+        this.askedAgain = true;
+        return 'stop';
+      }
       this.handOff('caller_asked_for_person', 'caller');
       return;
     }

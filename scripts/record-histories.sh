@@ -15,5 +15,11 @@ trap 'rm -rf "$recorded"' EXIT
 RECORD_HISTORIES="$recorded" bash scripts/test.sh "${files[@]}"
 mkdir -p test/histories
 [ $fresh = 1 ] && rm -f test/histories/*.json
-cp "$recorded"/*.json test/histories/
+# A call id an earlier version recorded keeps its history: the new one goes beside it, numbered.
+for file in "$recorded"/*.json; do
+  target="test/histories/$(basename "$file")"
+  n=2
+  while [ -e "$target" ] && ! cmp -s "$file" "$target"; do target="test/histories/$(basename "$file" .json).$n.json"; n=$((n + 1)); done
+  cp "$file" "$target"
+done
 echo "recorded $(ls test/histories/*.json | wc -l) histories ($(du -sh test/histories | cut -f1)) into test/histories/; check with: npm test -- test/replay.test.ts"

@@ -6,12 +6,12 @@
 // dialled; the agent hears the summary; the agent leg drives the lifecycle.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { inboundCallId } from '../workflows/messages';
-import { FakeAgentDesk } from './fakes/agent-desk';
 import { ExotelHandoffFlow } from './fakes/exotel-handoff-flow';
 import { StreamCaller } from './fakes/stream-caller';
-import { eventually, STREAM_PASSWORD, useHarness, WEBHOOK_SECRET } from './harness';
+import { eventually, STREAM_PASSWORD, WEBHOOK_SECRET } from './harness';
+import { useHandoffHarness } from './support/handoff-harness';
 import { speak } from './speech';
 
 const LINE = '+918047112266';
@@ -19,7 +19,6 @@ const LINE_LOCAL = '08047112266';
 const AGENT = '+919800000777';
 const DESK_SECRET = 'test-agent-desk-secret-exotel';
 const VOICEMAIL = 'Sorry, our team is busy. We will call you back.';
-const desk = new FakeAgentDesk(DESK_SECRET);
 const env: Record<string, string> = {
   INBOUND_ROUTES: JSON.stringify({ [LINE]: { bot: 'questionnaire', language: 'en' } }),
   HANDOFF_AGENT: AGENT,
@@ -28,13 +27,8 @@ const env: Record<string, string> = {
   HANDOFF_VOICEMAIL_TEXT: VOICEMAIL,
   HANDOFF_WRAP_UP_SECONDS: '60',
   EXOTEL_HANDOFF_RECORD: 'true',
-  AGENT_DESK_SECRET: DESK_SECRET,
 };
-before(async () => {
-  env.AGENT_DESK_URL = await desk.start();
-});
-after(() => desk.stop());
-const { h } = useHarness({ env });
+const { h, desk } = useHandoffHarness(env, DESK_SECRET);
 
 const exotelAuth = { Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64') };
 const flow = () => new ExotelHandoffFlow(`${h.gatewayUrl}/webhooks/exotel/${WEBHOOK_SECRET}`);

@@ -15,13 +15,13 @@
 // question the same way over Twilio, and reaches the agent through Exotel's flow; a vendor call over a Twilio media stream (mode voicebot) handed off by the
 // key gets a new <Connect><Stream> when nobody answers, and the menu again on it.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { twilioSignature } from '../providers/twilio/signature';
 import { inboundCallId } from '../workflows/messages';
-import { FakeAgentDesk } from './fakes/agent-desk';
 import { ExotelHandoffFlow } from './fakes/exotel-handoff-flow';
 import { StreamCaller } from './fakes/stream-caller';
-import { eventually, startVendorCall, useHarness, vendorOrder, WEBHOOK_SECRET } from './harness';
+import { eventually, startVendorCall, vendorOrder, WEBHOOK_SECRET } from './harness';
+import { useHandoffHarness } from './support/handoff-harness';
 
 const AGENT = '+919800000555';
 const DESK_SECRET = 'test-agent-desk-secret-ivr';
@@ -31,7 +31,6 @@ const HANDOVER = 'Please hold, I am connecting you to a colleague.';
 /** Our keypad questionnaire lines: on Twilio, and an ExoPhone (its flow's requests write it in the local form). */
 const IVR_LINE = '+14155550177';
 const EXOPHONE = '08047112255';
-const desk = new FakeAgentDesk(DESK_SECRET);
 const env: Record<string, string> = {
   INBOUND_ROUTES: JSON.stringify({ [IVR_LINE]: { bot: 'questionnaire', language: 'en', mode: 'ivr' }, '+918047112255': { bot: 'questionnaire', language: 'en', mode: 'ivr' } }),
   HANDOFF_AGENT: AGENT,
@@ -40,13 +39,8 @@ const env: Record<string, string> = {
   HANDOFF_NO_AGENT: 'bot',
   HANDOFF_VOICEMAIL_TEXT: VOICEMAIL,
   HANDOFF_WRAP_UP_SECONDS: '60',
-  AGENT_DESK_SECRET: DESK_SECRET,
 };
-before(async () => {
-  env.AGENT_DESK_URL = await desk.start();
-});
-after(() => desk.stop());
-const { h, db } = useHarness({ env });
+const { h, db, desk } = useHandoffHarness(env, DESK_SECRET);
 
 const callState = async (callId: string) => (await h.api('GET', `/api/nerve/calls/${callId}`)).body;
 

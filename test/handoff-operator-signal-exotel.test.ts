@@ -8,31 +8,25 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findTemporalBinary } from '../scripts/temporal';
 import { inboundCallId } from '../workflows/messages';
-import { FakeAgentDesk } from './fakes/agent-desk';
 import { ExotelHandoffFlow } from './fakes/exotel-handoff-flow';
 import { StreamCaller } from './fakes/stream-caller';
-import { eventually, STREAM_PASSWORD, useHarness, WEBHOOK_SECRET } from './harness';
+import { eventually, STREAM_PASSWORD, WEBHOOK_SECRET } from './harness';
+import { useHandoffHarness } from './support/handoff-harness';
 import { speak } from './speech';
 
 const LINE = '+918047112333';
 const AGENT = '+919800000333';
 const DESK_SECRET = 'test-agent-desk-secret-signal';
-const desk = new FakeAgentDesk(DESK_SECRET);
 const env: Record<string, string> = {
   INBOUND_ROUTES: JSON.stringify({ [LINE]: { bot: 'questionnaire', language: 'en' } }),
   HANDOFF_AGENT: AGENT,
   HANDOFF_WRAP_UP_SECONDS: '60',
-  AGENT_DESK_SECRET: DESK_SECRET,
 };
-before(async () => {
-  env.AGENT_DESK_URL = await desk.start();
-});
-after(() => desk.stop());
-const { h, db } = useHarness({ env });
+const { h, db, desk } = useHandoffHarness(env, DESK_SECRET);
 
 const exotelAuth = { Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64') };
 

@@ -8,15 +8,15 @@
 // the bot carries on (the receptionist seeded with the conversation, the questionnaire asking again).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cache } from '../lib/cache';
 import { readStream } from '../lib/stream-liveness';
 import { inboundCallId } from '../workflows/messages';
-import { FakeAgentDesk } from './fakes/agent-desk';
 import { ExotelHandoffFlow } from './fakes/exotel-handoff-flow';
 import { StreamCaller } from './fakes/stream-caller';
-import { eventually, STREAM_PASSWORD, useHarness, WEBHOOK_SECRET } from './harness';
+import { eventually, STREAM_PASSWORD, WEBHOOK_SECRET } from './harness';
+import { useHandoffHarness } from './support/handoff-harness';
 import { speak } from './speech';
 import { openDayAhead } from './support/clinic';
 
@@ -25,7 +25,6 @@ const QUESTIONNAIRE = '+918047112288';
 const AGENT = '+919800000666';
 const DESK_SECRET = 'test-agent-desk-secret-reception';
 const HOLD_LINE = 'Please hold, I am connecting you to a colleague.';
-const desk = new FakeAgentDesk(DESK_SECRET);
 const env: Record<string, string> = {
   INBOUND_ROUTES: JSON.stringify({ [RECEPTION]: { bot: 'appointment-agent', language: 'en' }, [QUESTIONNAIRE]: { bot: 'questionnaire', language: 'en' } }),
   APPOINTMENT_MAX_CALL_SECONDS: '120',
@@ -33,13 +32,8 @@ const env: Record<string, string> = {
   HANDOFF_RING_SECONDS: '30',
   HANDOFF_NO_AGENT: 'bot',
   HANDOFF_WRAP_UP_SECONDS: '60',
-  AGENT_DESK_SECRET: DESK_SECRET,
 };
-before(async () => {
-  env.AGENT_DESK_URL = await desk.start();
-});
-after(() => desk.stop());
-const { h, db } = useHarness({ env });
+const { h, db, desk } = useHandoffHarness(env, DESK_SECRET);
 
 const exotelAuth = { Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64') };
 const flow = () => new ExotelHandoffFlow(`${h.gatewayUrl}/webhooks/exotel/${WEBHOOK_SECRET}`);

@@ -3,20 +3,19 @@
 // new <Connect><Stream> to the bot. The new media stream's model session is seeded with the
 // conversation so far and resumes; the caller books, and the call reports BOOKED with the handoff.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { twilioSignature } from '../providers/twilio/signature';
 import { inboundCallId } from '../workflows/messages';
-import { FakeAgentDesk } from './fakes/agent-desk';
 import { StreamCaller } from './fakes/stream-caller';
-import { eventually, useHarness } from './harness';
+import { eventually } from './harness';
+import { useHandoffHarness } from './support/handoff-harness';
 import { speak } from './speech';
 import { openDayAhead } from './support/clinic';
 
 const LINE = '+14155550193';
 const AGENT = '+919800000444';
 const DESK_SECRET = 'test-agent-desk-secret-twilio-back';
-const desk = new FakeAgentDesk(DESK_SECRET);
 const env: Record<string, string> = {
   INBOUND_ROUTES: JSON.stringify({ [LINE]: { bot: 'appointment-agent', language: 'en' } }),
   APPOINTMENT_MAX_CALL_SECONDS: '120',
@@ -24,13 +23,8 @@ const env: Record<string, string> = {
   HANDOFF_RING_SECONDS: '20',
   HANDOFF_NO_AGENT: 'bot',
   HANDOFF_WRAP_UP_SECONDS: '30',
-  AGENT_DESK_SECRET: DESK_SECRET,
 };
-before(async () => {
-  env.AGENT_DESK_URL = await desk.start();
-});
-after(() => desk.stop());
-const { h, db } = useHarness({ env });
+const { h, db, desk } = useHandoffHarness(env, DESK_SECRET);
 
 const ASK = 'This is too complicated, can someone else help me?';
 const BOOK = 'Book me at eleven please, my name is Farah.';

@@ -5,19 +5,18 @@
 // lifecycle: the agent answers and the disposition closes the call, or nobody answers and the
 // caller hears the voicemail message.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { twilioSignature } from '../providers/twilio/signature';
 import { inboundCallId } from '../workflows/messages';
-import { FakeAgentDesk } from './fakes/agent-desk';
 import { StreamCaller } from './fakes/stream-caller';
-import { eventually, useHarness } from './harness';
+import { eventually } from './harness';
+import { useHandoffHarness } from './support/handoff-harness';
 import { speak } from './speech';
 
 const LINE = '+14155550177';
 const AGENT = '+919800000999';
 const DESK_SECRET = 'test-agent-desk-secret-4567';
-const desk = new FakeAgentDesk(DESK_SECRET);
 const env: Record<string, string> = {
   INBOUND_ROUTES: JSON.stringify({ [LINE]: { bot: 'appointment-agent', language: 'en' } }),
   APPOINTMENT_MAX_CALL_SECONDS: '120',
@@ -26,13 +25,8 @@ const env: Record<string, string> = {
   HANDOFF_NO_AGENT: 'voicemail',
   HANDOFF_VOICEMAIL_TEXT: 'Sorry, our team is busy. We will call you back.',
   HANDOFF_WRAP_UP_SECONDS: '60',
-  AGENT_DESK_SECRET: DESK_SECRET,
 };
-before(async () => {
-  env.AGENT_DESK_URL = await desk.start();
-});
-after(() => desk.stop());
-const { h } = useHarness({ env });
+const { h, desk } = useHandoffHarness(env, DESK_SECRET);
 
 const GREETING = { expectSpeech: false, respond: { say: 'Hello, City Clinic. How can I help?', audioMs: 600 } } as const;
 // Words the handoff rules do not take for a request (the model decides): "someone else can help".

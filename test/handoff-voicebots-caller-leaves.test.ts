@@ -6,13 +6,13 @@
 // <Dial>'s action URL comes with the parent call completed, then the call's completed callback.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { twilioSignature } from '../providers/twilio/signature';
 import { inboundCallId } from '../workflows/messages';
-import { FakeAgentDesk } from './fakes/agent-desk';
 import { ExotelHandoffFlow } from './fakes/exotel-handoff-flow';
 import { StreamCaller } from './fakes/stream-caller';
-import { eventually, STREAM_PASSWORD, useHarness, WEBHOOK_SECRET } from './harness';
+import { eventually, STREAM_PASSWORD, WEBHOOK_SECRET } from './harness';
+import { useHandoffHarness } from './support/handoff-harness';
 import { speak } from './speech';
 
 const EXOTEL_QUESTIONNAIRE = '+918047112311';
@@ -22,7 +22,6 @@ const TWILIO_LEAD = '+14155550192';
 const AGENT = '+919800000555';
 const DESK_SECRET = 'test-agent-desk-secret-leaves';
 const LEAD_ROUTE = { bot: 'lead-qualification', language: 'en', topic: 'home loans', fields: ['city'] };
-const desk = new FakeAgentDesk(DESK_SECRET);
 const env: Record<string, string> = {
   INBOUND_ROUTES: JSON.stringify({
     [EXOTEL_QUESTIONNAIRE]: { bot: 'questionnaire', language: 'en' },
@@ -33,13 +32,8 @@ const env: Record<string, string> = {
   HANDOFF_AGENT: AGENT,
   HANDOFF_NO_AGENT: 'bot',
   HANDOFF_WRAP_UP_SECONDS: '30',
-  AGENT_DESK_SECRET: DESK_SECRET,
 };
-before(async () => {
-  env.AGENT_DESK_URL = await desk.start();
-});
-after(() => desk.stop());
-const { h } = useHarness({ env });
+const { h, desk } = useHandoffHarness(env, DESK_SECRET);
 
 const exotelAuth = { Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64') };
 

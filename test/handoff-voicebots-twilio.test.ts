@@ -3,30 +3,24 @@
 // update as the receptionist's). Nobody answers and HANDOFF_NO_AGENT=bot: Twilio gets a new
 // <Connect><Stream>, the caller is back with the bot, which asks the question again and finishes.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { twilioSignature } from '../providers/twilio/signature';
 import { inboundCallId } from '../workflows/messages';
-import { FakeAgentDesk } from './fakes/agent-desk';
 import { StreamCaller } from './fakes/stream-caller';
-import { eventually, useHarness } from './harness';
+import { eventually } from './harness';
+import { useHandoffHarness } from './support/handoff-harness';
 import { speak } from './speech';
 
 const LINE = '+14155550188';
 const AGENT = '+919800000888';
 const DESK_SECRET = 'test-agent-desk-secret-voicebots';
-const desk = new FakeAgentDesk(DESK_SECRET);
 const env: Record<string, string> = {
   INBOUND_ROUTES: JSON.stringify({ [LINE]: { bot: 'questionnaire', language: 'en' } }),
   HANDOFF_AGENT: AGENT,
   HANDOFF_NO_AGENT: 'bot',
   HANDOFF_WRAP_UP_SECONDS: '30',
-  AGENT_DESK_SECRET: DESK_SECRET,
 };
-before(async () => {
-  env.AGENT_DESK_URL = await desk.start();
-});
-after(() => desk.stop());
-const { h } = useHarness({ env });
+const { h, desk } = useHandoffHarness(env, DESK_SECRET);
 
 async function say(caller: StreamCaller, text: string) {
   h.speechHost.enqueueTranscript(text, { language: 'en' });

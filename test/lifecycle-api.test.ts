@@ -3,20 +3,14 @@
 // handoffs, context (deterministic and from the model), the handoff rules, the agent desk's
 // signed webhook and page, the disposition, our own bots' calls, and the analytics.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FakeAgentDesk } from './fakes/agent-desk';
-import { eventually, startVendorCall, useHarness } from './harness';
+import { eventually, startVendorCall } from './harness';
+import { useHandoffHarness } from './support/handoff-harness';
 
 const DESK_SECRET = 'test-agent-desk-secret-0123';
-const desk = new FakeAgentDesk(DESK_SECRET);
-const env: Record<string, string> = { AGENT_DESK_SECRET: DESK_SECRET, CONTEXT_SUMMARY_EVERY_TURNS: '3', HANDOFF_MISUNDERSTANDING_LIMIT: '2' };
-// The desk must be listening before the harness reads its environment.
-before(async () => {
-  env.AGENT_DESK_URL = await desk.start();
-});
-after(() => desk.stop());
-const { h, db } = useHarness({ env });
+const env: Record<string, string> = { CONTEXT_SUMMARY_EVERY_TURNS: '3', HANDOFF_MISUNDERSTANDING_LIMIT: '2' };
+const { h, db, desk } = useHandoffHarness(env, DESK_SECRET);
 
 const register = async (body: Record<string, unknown> = { source: 'livekit', call_type: 'support' }, key?: string) => {
   const response = await fetch(`${h.gatewayUrl}/api/nerve/calls`, {

@@ -5,7 +5,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -21,6 +20,9 @@ import { recordHistories } from './support/histories';
 import { workflowBundlePath } from './support/workflow-bundle';
 import { type OfflineAsr, startOfflineAsr } from './support/offline-asr';
 import { type IsolatedStorage, isolatedStorage } from './support/isolated-storage';
+import { freePort } from './support/ports';
+
+export { freePort };
 
 const ROOT = path.resolve(__dirname, '..');
 export const API_TOKEN = 'test-api-token';
@@ -28,15 +30,6 @@ export const WEBHOOK_SECRET = 'test-webhook-secret-123';
 export const STREAM_PASSWORD = 'test-stream-password';
 export const METRICS_TOKEN = 'test-metrics-token-0123';
 const REALTIME_KEY = 'sk-test-realtime-key';
-
-/** A loopback port nothing listens on (yet). */
-export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 export interface HarnessOptions {
   /** Extra environment for the gateway and workers, e.g. call policy. */

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { Client as Pg } from 'pg';
 import { migrate } from '../../scripts/migrate';
+import { freePort } from './ports';
 
 export interface IsolatedStorage {
   databaseUrl: string;
@@ -74,23 +75,13 @@ async function adminQuery(clusterUrl: string, ...statements: string[]): Promise<
 /** A Redis server on a free port; a port taken between choosing and binding it is chosen again. */
 async function startRedis(): Promise<{ child: ChildProcess; port: number }> {
   for (let attempt = 1; ; attempt++) {
-    const port = await unusedPort();
+    const port = await freePort();
     try {
       return { child: await startRedisOn(port), port };
     } catch (err) {
       if (attempt === 3) throw err;
     }
   }
-}
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function startRedisOn(port: number): Promise<ChildProcess> {

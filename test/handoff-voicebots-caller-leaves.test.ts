@@ -39,7 +39,7 @@ before(async () => {
   env.AGENT_DESK_URL = await desk.start();
 });
 after(() => desk.stop());
-const { h } = useHarness({ env });
+const { h, db } = useHarness({ env });
 
 const exotelAuth = { Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64') };
 
@@ -164,7 +164,35 @@ describe('a lead back with the bot', () => {
     assert.deepEqual(reports[0].body.fields, { city: 'Pune' });
     assert.deepEqual([reports[0].body.handoff.reason, reports[0].body.handoff.agent_status], ['caller_asked_for_person', 'no-answer']);
   });
+
+  test('over Twilio: the handed-off stream\'s end reaches the workflow only after the lead is back with the bot: not a hang-up, the new stream hears the welcome again', async () => {
+    const { caller, callSid, callId } = await twilioCall('+919812349107', TWILIO_LEAD);
+    await caller.heardPrompt(); // the welcome
+    await say(caller, 'Can I speak to a manager?');
+    await eventually(() => h.twilio.updates.some((u) => u.callSid === callSid), 20_000, 'the call update to the agent');
+    const back = await h.twilio.dialEnds(callSid, 'no-answer');
+    assert.ok(back.stream, `a stream back to the bot: ${back.twiml}`);
+    // The order a loaded gateway can produce: the first stream's stop is reported after the agent leg ended.
+    caller.stop();
+    await eventually(async () => (await signalsAfter(callId, 'agent-leg:no-answer')).includes('providerStatus'), 20_000, 'the first stream\'s end in the workflow');
+    const again = await StreamCaller.open(back.stream!.url, 'twilio', { 'X-Twilio-Signature': twilioSignature('test-twilio-token', back.stream!.url) });
+    again.start(callSid, back.stream!.parameters);
+    await again.heardPrompt(); // the welcome, asked again
+    h.speechHost.enqueueReply({ say: 'Thank you, an advisor will call you. Goodbye.', collected: { city: 'Pune' }, should_end: true, escalate: false });
+    await say(again, 'I live in Pune.');
+    assert.equal((await h.result(callId)).outcome, 'QUALIFIED');
+    const events = (await db.pg.query("SELECT kind FROM call_events WHERE call_id = $1 AND kind = 'stream_ended_by_handoff'", [callId])).rows;
+    assert.equal(events.length, 1, 'the first stream\'s end is kept in the journal as the handoff\'s');
+  });
 });
+
+/** The signals a call's workflow took after the update of that id, by name, in order. */
+async function signalsAfter(callId: string, updateId: string): Promise<string[]> {
+  const events = (await h.client.workflow.getHandle(callId).fetchHistory()).events ?? [];
+  const at = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === updateId);
+  if (at < 0) return [];
+  return events.slice(at).flatMap((e) => (e.workflowExecutionSignaledEventAttributes?.signalName ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
+}
 
 describe('a call never handed off', () => {
   test('the lead bot over Twilio whose caller hangs up reports by its script as before (NO_RESPONSE, no handoff field)', async () => {

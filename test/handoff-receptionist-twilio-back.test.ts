@@ -10,6 +10,7 @@ import { inboundCallId } from '../workflows/messages';
 import { StreamCaller } from './fakes/stream-caller';
 import { eventually } from './harness';
 import { useHandoffHarness } from './support/handoff-harness';
+import { signalsAfter } from './support/workflow-history';
 import { speak } from './speech';
 import { openDayAhead } from './support/clinic';
 
@@ -27,7 +28,7 @@ const env: Record<string, string> = {
 const { h, db, desk } = useHandoffHarness(env, DESK_SECRET);
 
 const ASK = 'This is too complicated, can someone else help me?';
-const BOOK = 'Book me at eleven please, my name is Farah.';
+const book = (name: string) => `Book me at eleven please, my name is ${name}.`;
 
 async function openStream(callSid: string, stream: { url: string; parameters: Record<string, string> }) {
   const caller = await StreamCaller.open(stream.url, 'twilio', { 'X-Twilio-Signature': twilioSignature('test-twilio-token', stream.url) });
@@ -43,22 +44,7 @@ async function talk(caller: StreamCaller, text: string) {
 
 describe('the receptionist over Twilio, back to the bot when nobody answers', () => {
   test('the model asks for a person; nobody answers: a new stream, the session resumes seeded with the conversation, books, BOOKED with the handoff', async () => {
-    const date = openDayAhead();
-    h.realtime.script([
-      { expectSpeech: false, respond: { say: 'Hello, City Clinic. How can I help?', audioMs: 600 } },
-      { transcript: ASK, respond: { toolCall: { name: 'transfer_to_human', arguments: { reason: 'caller wants a person' } }, then: { say: 'Connecting you to a colleague now.', audioMs: 300 } } },
-      { expectSpeech: false, respond: { say: 'Sorry about that, where were we?', audioMs: 500 } },
-      { transcript: BOOK, respond: { toolCall: { name: 'create_appointment', arguments: { customer_name: 'Farah', date, time: '11:00' } }, then: { say: 'Booked.', audioMs: 300 } } },
-    ]);
-    const callSid = h.twilio.incomingCall({ from: '+919812349201', to: LINE, voiceUrl: `${h.gatewayUrl}/webhooks/twilio/voice`, statusCallback: `${h.gatewayUrl}/webhooks/twilio/status` });
-    const callId = inboundCallId('twilio', callSid);
-    const turn = await h.twilio.ring(callSid);
-    assert.equal(turn.status, 200, turn.twiml);
-    const first = await openStream(callSid, turn.stream!);
-    await sleep(1000); // the greeting plays
-    await talk(first, ASK);
-
-    await eventually(() => h.twilio.updates.some((u) => u.callSid === callSid), 20_000, 'the call update to the agent');
+    const { callSid, callId, first } = await modelTransfersTheCaller('+919812349201', 'Farah', '11:00');
     first.stop(); // Twilio ends the stream when the call's TwiML is replaced
     assert.equal(h.twilio.dialOf(callSid).target.value, AGENT);
     const [delivery] = await eventually(() => (desk.deliveriesFor(callId).length ? desk.deliveriesFor(callId) : undefined), 15_000, 'the desk webhook');
@@ -70,19 +56,7 @@ describe('the receptionist over Twilio, back to the bot when nobody answers', ()
     assert.ok(back.stream, `a stream back to the bot: ${back.twiml}`);
     assert.equal(back.stream!.parameters.callId, callId);
     assert.equal((await h.api('GET', `/api/nerve/calls/${callId}`)).body.lifecycle.handoff.agent.status, 'no-answer');
-
-    const resumedFrom = h.realtime.receivedOf('response.create').length;
-    const second = await openStream(callSid, back.stream!);
-    await h.realtime.waitFor(() => h.realtime.receivedOf('response.create').slice(resumedFrom).some((e: any) => /where were we/.test(e.response?.instructions ?? '')), 20_000, 'the resumed session asking to carry on');
-    const seeded = h.realtime.receivedOf('conversation.item.create').map((e: any) => e.item).filter((i: any) => i.type === 'message');
-    assert.ok(seeded.some((i: any) => i.role === 'user' && /someone else help/.test(i.content[0].text)), 'the new session knows what the caller asked');
-    await sleep(1200);
-    assert.equal(second.closed, undefined, 'the new stream stays open');
-    await talk(second, BOOK);
-    await eventually(async () => (await db.pg.query("SELECT 1 FROM appointments WHERE customer_name = 'Farah'")).rowCount || undefined, 20_000, 'the booking after coming back');
-    await sleep(800);
-    second.stop();
-    await h.twilio.sendStatus(callSid, 'completed'); // the caller hangs up
+    await resumesAndBooks(callSid, back.stream!, 'Farah');
 
     const result = await h.result(callId);
     assert.equal(result.outcome, 'BOOKED', 'back with the bot, the call ends as its conversation did');
@@ -96,4 +70,53 @@ describe('the receptionist over Twilio, back to the bot when nobody answers', ()
     const lost = await db.pg.query("SELECT 1 FROM call_events WHERE call_id = $1 AND kind IN ('stream_lost', 'stream_guard_failed')", [callId]);
     assert.equal(lost.rowCount, 0, 'the guard took neither stream end for a lost stream');
   });
+
+  test('the first stream\'s end reaches the workflow only after nobody answered: not a hang-up, the call resumes on the new stream and books', async () => {
+    const { callSid, callId, first } = await modelTransfersTheCaller('+919812349202', 'Irfan', '11:30') // another slot: Farah has 11:00;
+    await eventually(() => (desk.deliveriesFor(callId).length ? true : undefined), 15_000, 'the desk webhook');
+    const back = await h.twilio.dialEnds(callSid, 'no-answer');
+    assert.ok(back.stream, `a stream back to the bot: ${back.twiml}`);
+    // The order a loaded gateway can produce: the first stream's stop is reported after the agent leg ended.
+    first.stop();
+    await eventually(async () => (await signalsAfter(h.client, callId, 'agent-leg:no-answer')).includes('providerStatus'), 20_000, 'the first stream\'s end in the workflow');
+    await resumesAndBooks(callSid, back.stream!, 'Irfan');
+    assert.equal((await h.result(callId)).outcome, 'BOOKED');
+    assert.equal(h.jupiter.reportsFor(callId).length, 1, 'one report');
+  });
 });
+
+/** A caller rings the receptionist and asks for someone else; the model's transfer moves the live call to dial the agent. */
+async function modelTransfersTheCaller(from: string, name: string, time: string) {
+  const date = openDayAhead();
+  h.realtime.script([
+    { expectSpeech: false, respond: { say: 'Hello, City Clinic. How can I help?', audioMs: 600 } },
+    { transcript: ASK, respond: { toolCall: { name: 'transfer_to_human', arguments: { reason: 'caller wants a person' } }, then: { say: 'Connecting you to a colleague now.', audioMs: 300 } } },
+    { expectSpeech: false, respond: { say: 'Sorry about that, where were we?', audioMs: 500 } },
+    { transcript: book(name), respond: { toolCall: { name: 'create_appointment', arguments: { customer_name: name, date, time } }, then: { say: 'Booked.', audioMs: 300 } } },
+  ]);
+  const callSid = h.twilio.incomingCall({ from, to: LINE, voiceUrl: `${h.gatewayUrl}/webhooks/twilio/voice`, statusCallback: `${h.gatewayUrl}/webhooks/twilio/status` });
+  const callId = inboundCallId('twilio', callSid);
+  const turn = await h.twilio.ring(callSid);
+  assert.equal(turn.status, 200, turn.twiml);
+  const first = await openStream(callSid, turn.stream!);
+  await sleep(1000); // the greeting plays
+  await talk(first, ASK);
+  await eventually(() => h.twilio.updates.some((u) => u.callSid === callSid), 20_000, 'the call update to the agent');
+  return { callSid, callId, first };
+}
+
+/** On the stream back to the bot the model's session resumes seeded with the conversation; the caller books, then hangs up. */
+async function resumesAndBooks(callSid: string, stream: { url: string; parameters: Record<string, string> }, name: string) {
+  const resumedFrom = h.realtime.receivedOf('response.create').length;
+  const second = await openStream(callSid, stream);
+  await h.realtime.waitFor(() => h.realtime.receivedOf('response.create').slice(resumedFrom).some((e: any) => /where were we/.test(e.response?.instructions ?? '')), 20_000, 'the resumed session asking to carry on');
+  const seeded = h.realtime.receivedOf('conversation.item.create').map((e: any) => e.item).filter((i: any) => i.type === 'message');
+  assert.ok(seeded.some((i: any) => i.role === 'user' && /someone else help/.test(i.content[0].text)), 'the new session knows what the caller asked');
+  await sleep(1200);
+  assert.equal(second.closed, undefined, 'the new stream stays open');
+  await talk(second, book(name));
+  await eventually(async () => (await db.pg.query('SELECT 1 FROM appointments WHERE customer_name = $1', [name])).rowCount || undefined, 20_000, 'the booking after coming back');
+  await sleep(800);
+  second.stop();
+  await h.twilio.sendStatus(callSid, 'completed'); // the caller hangs up
+}

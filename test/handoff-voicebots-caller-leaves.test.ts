@@ -13,6 +13,7 @@ import { ExotelHandoffFlow } from './fakes/exotel-handoff-flow';
 import { StreamCaller } from './fakes/stream-caller';
 import { eventually, STREAM_PASSWORD, WEBHOOK_SECRET } from './harness';
 import { useHandoffHarness } from './support/handoff-harness';
+import { signalsAfter } from './support/workflow-history';
 import { speak } from './speech';
 
 const EXOTEL_QUESTIONNAIRE = '+918047112311';
@@ -33,7 +34,7 @@ const env: Record<string, string> = {
   HANDOFF_NO_AGENT: 'bot',
   HANDOFF_WRAP_UP_SECONDS: '30',
 };
-const { h, desk } = useHandoffHarness(env, DESK_SECRET);
+const { h, db, desk } = useHandoffHarness(env, DESK_SECRET);
 
 const exotelAuth = { Authorization: 'Basic ' + Buffer.from(`exotel:${STREAM_PASSWORD}`).toString('base64') };
 
@@ -140,25 +141,48 @@ describe('the caller hangs up while the agent rings (HANDOFF_NO_AGENT=bot)', () 
 
 describe('a lead back with the bot', () => {
   test('over Twilio: nobody answers, the lead is back on a new stream and talks: the script\'s own outcome (QUALIFIED) with the handoff field', async () => {
-    const { caller, callSid, callId } = await twilioCall('+919812349106', TWILIO_LEAD);
-    await caller.heardPrompt(); // the welcome
-    await say(caller, 'Can I speak to a manager?');
-    await eventually(() => h.twilio.updates.some((u) => u.callSid === callSid), 20_000, 'the call update to the agent');
+    const { caller, callSid, callId } = await twilioLeadAsksForPerson('+919812349106');
     caller.stop();
     const back = await h.twilio.dialEnds(callSid, 'no-answer');
-    assert.ok(back.stream, `a stream back to the bot: ${back.twiml}`);
-    const again = await StreamCaller.open(back.stream!.url, 'twilio', { 'X-Twilio-Signature': twilioSignature('test-twilio-token', back.stream!.url) });
-    again.start(callSid, back.stream!.parameters);
-    await again.heardPrompt(); // the welcome, asked again
-    h.speechHost.enqueueReply({ say: 'Thank you, an advisor will call you. Goodbye.', collected: { city: 'Pune' }, should_end: true, escalate: false });
-    await say(again, 'I live in Pune.');
+    await backOnNewStreamGivesCity(callSid, back);
     assert.equal((await h.result(callId)).outcome, 'QUALIFIED', 'back with the bot, the call ends as its conversation did');
     const reports = h.jupiter.reportsFor(callId);
     assert.equal(reports.length, 1);
     assert.deepEqual(reports[0].body.fields, { city: 'Pune' });
     assert.deepEqual([reports[0].body.handoff.reason, reports[0].body.handoff.agent_status], ['caller_asked_for_person', 'no-answer']);
   });
+
+  test('over Twilio: the handed-off stream\'s end reaches the workflow only after the lead is back with the bot: not a hang-up, the new stream hears the welcome again', async () => {
+    const { caller, callSid, callId } = await twilioLeadAsksForPerson('+919812349107');
+    const back = await h.twilio.dialEnds(callSid, 'no-answer');
+    // The order a loaded gateway can produce: the first stream's stop is reported after the agent leg ended.
+    caller.stop();
+    await eventually(async () => (await signalsAfter(h.client, callId, 'agent-leg:no-answer')).includes('providerStatus'), 20_000, 'the first stream\'s end in the workflow');
+    await backOnNewStreamGivesCity(callSid, back);
+    assert.equal((await h.result(callId)).outcome, 'QUALIFIED');
+    const events = (await db.pg.query("SELECT kind FROM call_events WHERE call_id = $1 AND kind = 'stream_ended_by_handoff'", [callId])).rows;
+    assert.equal(events.length, 1, 'the first stream\'s end is kept in the journal as the handoff\'s');
+  });
 });
+
+/** A lead rings over Twilio and asks the bot for a person: the live call is moved to dial the agent. */
+async function twilioLeadAsksForPerson(from: string) {
+  const call = await twilioCall(from, TWILIO_LEAD);
+  await call.caller.heardPrompt(); // the welcome
+  await say(call.caller, 'Can I speak to a manager?');
+  await eventually(() => h.twilio.updates.some((u) => u.callSid === call.callSid), 20_000, 'the call update to the agent');
+  return call;
+}
+
+/** Nobody answered: on the stream back to the bot the lead hears the welcome again and gives the last field. */
+async function backOnNewStreamGivesCity(callSid: string, back: Awaited<ReturnType<typeof h.twilio.dialEnds>>) {
+  assert.ok(back.stream, `a stream back to the bot: ${back.twiml}`);
+  const again = await StreamCaller.open(back.stream.url, 'twilio', { 'X-Twilio-Signature': twilioSignature('test-twilio-token', back.stream.url) });
+  again.start(callSid, back.stream.parameters);
+  await again.heardPrompt(); // the welcome, asked again
+  h.speechHost.enqueueReply({ say: 'Thank you, an advisor will call you. Goodbye.', collected: { city: 'Pune' }, should_end: true, escalate: false });
+  await say(again, 'I live in Pune.');
+}
 
 describe('a call never handed off', () => {
   test('the lead bot over Twilio whose caller hangs up reports by its script as before (NO_RESPONSE, no handoff field)', async () => {

@@ -15,6 +15,8 @@ export interface ProviderStatusEvent {
   source?: 'media-stream';
   /** The provider said the call itself ended (Exotel's stop "callended"): the caller hung up, even during a handoff. */
   callEnded?: boolean;
+  /** The media stream this report is about (a call back from a handoff has a new one). */
+  streamSid?: string;
 }
 export const providerStatusSignal = defineSignal<[ProviderStatusEvent]>('providerStatus');
 

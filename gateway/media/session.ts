@@ -205,7 +205,7 @@ export class MediaSession {
     this.log.info({ callId, streamSid: this.streamSid, format: this.format }, 'media stream started');
     for (const event of this.early.splice(0)) event.kind === 'dtmf' ? this.onDigit(event.digit) : this.onAudio(event.payload);
     // A stream only starts on a connected call, whatever the status callback's timing.
-    await this.deps.control.reportStatus(callId, { callSid: this.callSid, event: 'answered' });
+    await this.deps.control.reportStatus(callId, { callSid: this.callSid, event: 'answered', streamSid: this.streamSid });
 
     this.publish('listening');
     void this.watchPrompts();
@@ -230,7 +230,7 @@ export class MediaSession {
     this.phase = 'live';
     this.log.info({ callId: this.callId, streamSid: this.streamSid, format: this.format }, 'media stream bridged to the model');
     this.vouchForStream();
-    await this.deps.control.reportStatus(this.callId, { callSid: this.callSid, event: 'answered' });
+    await this.deps.control.reportStatus(this.callId, { callSid: this.callSid, event: 'answered', streamSid: this.streamSid });
     await bridge.start();
     this.publish('bridged');
   }
@@ -495,7 +495,7 @@ export class MediaSession {
     // The stream ended without our goodbye or a hand-over (provider stop, hang-up, dropped line): the call is over.
     if (this.callId && !this.endedByUs && !this.handedOver) {
       this.deps.control
-        .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed', source: 'media-stream', ...(this.callEnded && { callEnded: true }) })
+        .reportStatus(this.callId, { callSid: this.callSid, event: 'terminal', status: 'completed', source: 'media-stream', streamSid: this.streamSid, ...(this.callEnded && { callEnded: true }) })
         .catch((err) => this.log.warn({ err: err.message, callId: this.callId }, 'could not report the hang-up'));
     }
   }

@@ -15,6 +15,7 @@ import { CallContextKeeper } from './call-context';
 import { Conversation } from './conversation';
 import { Dialler } from './dialler';
 import { CallJournal } from './journal';
+import { HandedOffStreams } from './handed-off-streams';
 import { HandoffRules } from './handoff-rules';
 import { Lifecycle, ORCHESTRATOR } from './lifecycle';
 import { Reporter } from './report';
@@ -44,6 +45,8 @@ export class PhoneCall {
   private letGo: (handoff: HandoffInfo) => void = () => this.conversation.handOver();
   /** The callee's inputs so far when the call came back to the bot from an unanswered handoff. */
   private inputsWhenBack?: number;
+  /** A stream the handoff ended may report its end late, after the caller is back with the bot: not a hang-up. */
+  private readonly handedOffStreams = new HandedOffStreams();
 
   constructor(
     private readonly spec: CallSpec,
@@ -99,7 +102,7 @@ export class PhoneCall {
     setHandler(callStateQuery, () => this.state);
     setHandler(providerStatusSignal, (event) => {
       // A handoff moved the call off the media stream: the stream's end is not the caller's, unless the provider says the call ended.
-      if (event.source === 'media-stream' && this.lifecycle.withHuman && !event.callEnded) return this.journal.event('stream_ended_by_handoff', { callSid: event.callSid });
+      if (this.handedOffStreams.endedByHandoff(event, !!this.lifecycle.handoffInfo, this.lifecycle.withHuman)) return this.journal.event('stream_ended_by_handoff', { callSid: event.callSid });
       this.dialler.onProviderStatus(event);
     });
     setHandler(submitDigitsUpdate, (input) => this.conversation.onInput({ kind: 'keys', ...input }), {

@@ -6,6 +6,7 @@
 // Greeting, whose text is `agent-voicemail`, then Hangup). See the README's Exotel handoff section.
 import { Router } from 'express';
 import { z } from 'zod';
+import { FlowQuery } from './flow-query';
 import { loadConfig } from '../../lib/config';
 import { HttpError } from '../../lib/http-error';
 import { logger } from '../../lib/logger';
@@ -14,11 +15,6 @@ import type { CallControl } from '../types';
 import { connectAppletResponse } from './connect-applet';
 
 const AFTER_AGENT_GOODBYE = 'Thank you for calling. Goodbye.';
-
-const FlowQuery = z.object({
-  CallSid: z.string().min(1).max(64),
-  CustomField: z.string().max(128).optional(),
-});
 
 /** The Passthru after the Connect applet: CallType says how the dial went ("completed": a conversation; "incomplete": nobody answered). */
 const AgentDialQuery = FlowQuery.extend({

@@ -10,6 +10,7 @@ import { HttpError } from '../../lib/http-error';
 import { sameSecret } from '../../lib/same-secret';
 import type { ProviderStatusEvent } from '../../workflows/messages';
 import type { CallControl, InboundStart } from '../types';
+import { FlowQuery } from './flow-query';
 import { exotelHandoffWebhooks } from './handoff-webhooks';
 
 const TERMINAL = ['completed', 'failed', 'busy', 'no-answer'] as const;
@@ -40,11 +41,6 @@ const PassthruQuery = z.object({
 
 /** The Passthru after the Voicebot applet: Exotel adds the stream's own fields (Stream[Status], Stream[DisconnectedBy], ...), not needed here. */
 const StreamEndedQuery = z.object({
-  CallSid: z.string().min(1).max(64),
-  CustomField: z.string().max(128).optional(),
-});
-
-const PromptQuery = z.object({
   CallSid: z.string().min(1).max(64),
   CustomField: z.string().max(128).optional(),
 });
@@ -145,7 +141,7 @@ export function exotelWebhooks(control: CallControl): Router {
 
   // Exotel also sends HEAD to this URL and expects the same headers; Express answers HEAD with the GET route.
   router.get('/:secret/prompt', async (req, res) => {
-    const query = PromptQuery.parse(req.query);
+    const query = FlowQuery.parse(req.query);
     const inbound = await startInbound(query.CallSid, query.CustomField, req.query);
     if (inbound) {
       // A refused call hears the line; the flow's next applet ends it.

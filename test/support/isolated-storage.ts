@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { Client as Pg } from 'pg';
 import { migrate } from '../../scripts/migrate';
+import { stopChild } from '../../scripts/temporal';
 import { freePort } from './ports';
 
 export interface IsolatedStorage {
@@ -108,11 +109,4 @@ function answersPing(port: number): Promise<boolean> {
       resolve(data.toString().startsWith('+PONG'));
     });
   });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL'); // nothing in it is kept
-  await exited;
 }
